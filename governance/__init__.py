@@ -1,0 +1,86 @@
+"""The cooperative governance portal."""
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+from governance.config import check_settings, default_settings
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build the application: defaults, then the environment, then ``config``. Touches no database."""
+    instance_path = os.environ.get("GOVERNANCE_INSTANCE_PATH") or str(Path(__file__).resolve().parent.parent / "instance")
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app.config.update(default_settings(instance_path))
+    if config:
+        app.config.update(config)
+    check_settings(app.config)
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from governance.accounts.sessions import init_sessions
+    from governance.core.database import init_database
+    from governance.core.errors import register_error_handlers
+    from governance.core.i18n import select_locale, select_timezone
+    from governance.core.security import init_security
+    from governance.core.templating import init_templating
+    from governance.extensions import babel, csrf, limiter, login_manager, migrate, db
+
+    _import_models()
+    init_database(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message_category = "info"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.session_protection = None  # sessions are bound by the session version instead
+    init_sessions(app)
+    init_security(app)
+    init_templating(app)
+    register_error_handlers(app)
+
+    @app.teardown_request
+    def rollback_unfinished(exc):
+        # one commit per request: anything not committed by the view is rolled back
+        if exc is not None:
+            db.session.rollback()
+
+
+def _import_models() -> None:
+    """Every model, so that metadata (and Alembic) know the whole schema."""
+    import governance.accounts.models  # noqa: F401
+    import governance.core.audit  # noqa: F401
+    import governance.core.outbox  # noqa: F401
+    import governance.members.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from governance.accounts.views import bp as accounts_bp
+    from governance.core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp, url_prefix="/account")
+
+
+def _register_cli(app: Flask) -> None:
+    from governance.cli import governance_cli
+
+    app.cli.add_command(governance_cli)

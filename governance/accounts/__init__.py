@@ -1,0 +1,1 @@
+"""Accounts: sign-in, sessions, roles, and the link between an account and its register entry."""

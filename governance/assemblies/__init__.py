@@ -1,0 +1,1 @@
+"""General assemblies (built in the assemblies issue)."""

@@ -1,0 +1,146 @@
+"""The one command tree: ``flask governance …``. Each feature adds its own group."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from governance.config import LANGUAGES, PROJECT_ROOT, TRANSLATIONS_DIR
+
+
+@click.group("governance")
+def governance_cli():
+    """Commands of the governance portal."""
+
+
+# --- audit -----------------------------------------------------------------------------------------
+@governance_cli.group("audit")
+def audit_cli():
+    """The audit log."""
+
+
+@audit_cli.command("verify")
+@with_appcontext
+def audit_verify():
+    """Check every link of the audit chain; report the first broken one."""
+    from governance.core.audit import latest_hash, verify_chain
+
+    result = verify_chain()
+    if result.ok:
+        click.echo(f"audit chain intact: {result.checked} entries, latest hash {latest_hash()}")
+        return
+    click.echo(f"audit chain BROKEN at entry {result.broken_seq}: {result.reason} "
+               f"({result.checked} entries verified before it)", err=True)
+    sys.exit(1)
+
+
+# --- outbox ----------------------------------------------------------------------------------------
+@governance_cli.group("outbox")
+def outbox_cli():
+    """Outgoing email."""
+
+
+@outbox_cli.command("send")
+@click.option("--loop", is_flag=True, help="Keep running, polling for new messages.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between polls with --loop.")
+@click.option("--limit", type=int, default=None, help="At most this many messages per batch.")
+@with_appcontext
+def outbox_send(loop: bool, interval: float, limit: int | None):
+    """Send the emails that are due (retrying failed ones with backoff)."""
+    from governance.core.outbox import send_due
+
+    while True:
+        counts = send_due(limit=limit)
+        if counts["sent"] or counts["retry"] or counts["failed"] or not loop:
+            click.echo(f"sent {counts['sent']}, to retry {counts['retry']}, failed {counts['failed']}")
+        if not loop:
+            return
+        if not any(counts.values()):
+            time.sleep(interval)
+
+
+# --- demo ------------------------------------------------------------------------------------------
+@governance_cli.group("demo")
+def demo_cli():
+    """Demonstration data."""
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the register already has members.")
+@with_appcontext
+def demo_load(if_empty: bool):
+    """Fill the database with a realistic multi-branch cooperative."""
+    from governance.demo import database_is_empty, load_demo
+    from governance.extensions import db
+
+    if if_empty and not database_is_empty():
+        click.echo("database already has data; demo not loaded")
+        return
+    summary = load_demo()
+    db.session.commit()
+    click.echo("demo loaded: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+
+
+# --- i18n ------------------------------------------------------------------------------------------
+@governance_cli.group("i18n")
+def i18n_cli():
+    """Translation catalogs (wraps pybabel)."""
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=PROJECT_ROOT)
+
+
+POT = TRANSLATIONS_DIR / "messages.pot"
+
+
+@i18n_cli.command("extract")
+def i18n_extract():
+    """Extract messages from the code and templates into translations/messages.pot."""
+    _pybabel("extract", "-q", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_ngettext:1,2", "--no-location",
+             "--sort-output", "--project", "governance", "-o", str(POT), "governance")
+
+
+@i18n_cli.command("update")
+@click.pass_context
+def i18n_update(ctx):
+    """Extract, then merge into each catalog (new English entries are filled from their source)."""
+    ctx.invoke(i18n_extract)
+    for lang in LANGUAGES:
+        po = TRANSLATIONS_DIR / lang / "LC_MESSAGES" / "messages.po"
+        if po.exists():
+            _pybabel("update", "-q", "--no-fuzzy-matching", "--ignore-obsolete", "-i", str(POT),
+                     "-d", str(TRANSLATIONS_DIR), "-l", lang)
+        else:
+            _pybabel("init", "-q", "-i", str(POT), "-d", str(TRANSLATIONS_DIR), "-l", lang)
+    _fill_english(TRANSLATIONS_DIR / "en" / "LC_MESSAGES" / "messages.po")
+
+
+def _fill_english(path: Path) -> None:
+    """English is the source language: its catalog repeats each source text."""
+    from babel.messages.pofile import read_po, write_po
+
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale="en")
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, (list, tuple)):
+            if not all(message.string):
+                message.string = (message.id[0], message.id[1])
+        elif not message.string:
+            message.string = message.id
+        message.flags.discard("fuzzy")
+    with path.open("wb") as fh:
+        write_po(fh, catalog, width=100, sort_output=True, omit_header=False)
+
+
+@i18n_cli.command("compile")
+def i18n_compile():
+    """Compile the catalogs to .mo files."""
+    _pybabel("compile", "-q", "-d", str(TRANSLATIONS_DIR))

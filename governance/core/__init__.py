@@ -1,0 +1,1 @@
+"""Shared pieces: model base, i18n, markdown, audit log, outbox, errors, forms, security."""

@@ -1,0 +1,61 @@
+"""Locale and time-zone selection, and formatting helpers for templates."""
+from __future__ import annotations
+
+from babel import Locale
+from flask import current_app, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+
+def available_languages() -> tuple[str, ...]:
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def select_locale() -> str:
+    """The account's language, then the session's (language switcher), then Accept-Language."""
+    languages = available_languages()
+    user = current_user if current_user else None
+    if user is not None and user.is_authenticated and getattr(user, "language", None) in languages:
+        return user.language
+    chosen = session.get("lang") if request else None
+    if chosen in languages:
+        return chosen
+    if request:
+        best = request.accept_languages.best_match(languages)
+        if best:
+            return best
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    return default if default in languages else "en"
+
+
+def select_timezone() -> str:
+    user = current_user if current_user else None
+    if user is not None and user.is_authenticated and getattr(user, "timezone", None):
+        return user.timezone
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def language_name(code: str, in_language: str | None = None) -> str:
+    """The name of a language, in the reader's language by default (``language_name('nl') → 'Dutch'``)."""
+    in_language = in_language or str(get_locale() or "en")
+    try:
+        name = Locale.parse(code).get_display_name(in_language) or code
+    except (ValueError, TypeError):
+        return code
+    return name[:1].upper() + name[1:]
+
+
+def endonym(code: str) -> str:
+    """The name of a language in that language, for the language switcher ('Nederlands', 'Français')."""
+    return language_name(code, code)
+
+
+def fallback_language(preferred: str | None, branch_languages: list[str] | tuple[str, ...] = ()) -> str:
+    """A member whose language has no catalog sees their branch's first official language that has one."""
+    languages = available_languages()
+    if preferred in languages:
+        return preferred
+    for code in branch_languages:
+        if code in languages:
+            return code
+    return "en"

@@ -1,0 +1,1 @@
+"""Branches, the membership register, and roles."""

@@ -1,0 +1,1 @@
+"""Ballots, electoral rolls, casting and counting (built in the ballots issue)."""

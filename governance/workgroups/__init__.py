@@ -1,0 +1,1 @@
+"""Thematic workgroups and their membership (built in the workgroups issue)."""
