@@ -28,7 +28,7 @@ install: $(VENV)/.installed
 # compiled catalogs are not committed; rebuilt when a .po file changes
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | install
-	$(BIN)/pybabel compile -q -d translations -l $* -i $< -o $@
+	$(BIN)/pybabel -q compile -d translations -l $* -i $< -o $@
 
 catalogs: $(MO_FILES)
 

@@ -93,7 +93,7 @@ def i18n_cli():
 
 
 def _pybabel(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=PROJECT_ROOT)
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", *args], check=True, cwd=PROJECT_ROOT)
 
 
 POT = TRANSLATIONS_DIR / "messages.pot"
@@ -102,8 +102,8 @@ POT = TRANSLATIONS_DIR / "messages.pot"
 @i18n_cli.command("extract")
 def i18n_extract():
     """Extract messages from the code and templates into translations/messages.pot."""
-    _pybabel("extract", "-q", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_ngettext:1,2", "--no-location",
-             "--sort-output", "--project", "governance", "-o", str(POT), "governance")
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_ngettext:1,2", "--no-location",
+             "--sort-output", "--project", "governance", "-o", str(POT), ".")
 
 
 @i18n_cli.command("update")
@@ -114,10 +114,10 @@ def i18n_update(ctx):
     for lang in LANGUAGES:
         po = TRANSLATIONS_DIR / lang / "LC_MESSAGES" / "messages.po"
         if po.exists():
-            _pybabel("update", "-q", "--no-fuzzy-matching", "--ignore-obsolete", "-i", str(POT),
+            _pybabel("update", "--no-fuzzy-matching", "--ignore-obsolete", "-i", str(POT),
                      "-d", str(TRANSLATIONS_DIR), "-l", lang)
         else:
-            _pybabel("init", "-q", "-i", str(POT), "-d", str(TRANSLATIONS_DIR), "-l", lang)
+            _pybabel("init", "-i", str(POT), "-d", str(TRANSLATIONS_DIR), "-l", lang)
     _fill_english(TRANSLATIONS_DIR / "en" / "LC_MESSAGES" / "messages.po")
 
 
@@ -143,4 +143,4 @@ def _fill_english(path: Path) -> None:
 @i18n_cli.command("compile")
 def i18n_compile():
     """Compile the catalogs to .mo files."""
-    _pybabel("compile", "-q", "-d", str(TRANSLATIONS_DIR))
+    _pybabel("compile", "-d", str(TRANSLATIONS_DIR))

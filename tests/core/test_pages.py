@@ -92,7 +92,7 @@ def test_500_page_hides_the_traceback(app, client, monkeypatch):
 def test_csrf_missing_token_is_rejected_with_a_translated_page(client):
     response = client.post("/language", data={"language": "fr"}, csrf=False, headers={"Accept-Language": "nl"})
     assert response.status_code == 400
-    assert "Uw formulier" in response.get_data(as_text=True)
+    assert "Je formulier was verlopen" in response.get_data(as_text=True)
 
 
 def test_security_headers_on_pages_errors_and_static(client):
