@@ -129,3 +129,32 @@ def test_trusted_proxy_count_sets_client_address(database_url, tmp_path):
     app0 = create_app(make_settings(database_url, tmp_path, TRUSTED_PROXIES=0))
     app0.add_url_rule("/_addr", "addr", addr)
     assert app0.test_client().get("/_addr", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.2"}).data == b"10.0.0.2"
+
+
+@pytest.mark.parametrize("code,lang,title", [(403, "nl", "Geen toegang"), (403, "en", "Access denied"),
+                                             (429, "fr", "Trop de requêtes"), (400, "de", "Ungültige Anfrage"),
+                                             (500, "de", "Etwas ist schiefgelaufen")])
+def test_error_pages_are_translated(app, db, code, lang, title):
+    from governance.core.errors import render_error
+
+    with app.test_request_context(headers={"Accept-Language": lang}):
+        body, status = render_error(code)
+    assert status == code and title in body and f'lang="{lang}"' in body
+
+
+def test_too_many_sign_in_attempts_get_the_429_page(client):
+    for _ in range(10):
+        assert client.post("/account/sign-in", data={"email": "x@example.org", "password": "wrong-password"}).status_code == 401
+    response = client.post("/account/sign-in", data={"email": "x@example.org", "password": "wrong-password"},
+                           headers={"Accept-Language": "nl"})
+    assert response.status_code == 429
+    assert "Te veel verzoeken" in response.get_data(as_text=True)
+
+
+def test_domain_errors_become_4xx_pages(app, db):
+    from governance.core.errors import NotAllowed
+
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        handler = app.error_handler_spec[None][None][NotAllowed.__mro__[1]]
+        body, status = handler(NotAllowed())
+    assert status == 403 and "autorisé" in body
