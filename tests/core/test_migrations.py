@@ -36,12 +36,16 @@ def empty_database_url(database_url, tmp_path):
 def test_migrations_match_models_and_downgrade(empty_database_url, tmp_path):
     app = create_app(make_settings(empty_database_url, tmp_path))
     with app.app_context():
-        upgrade(directory=MIGRATIONS)
-        with _db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": False})
-            diff = compare_metadata(context, _db.metadata)
-        assert diff == [], diff
-        downgrade(directory=MIGRATIONS, revision="base")
-        tables = set(inspect(_db.engine).get_table_names()) - {"alembic_version"}
-        assert tables == set()
-        _db.engine.dispose()
+        try:
+            upgrade(directory=MIGRATIONS)
+            with _db.engine.connect() as conn:
+                context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                                 "compare_server_default": False})
+                diff = compare_metadata(context, _db.metadata)
+            assert diff == [], diff
+            downgrade(directory=MIGRATIONS, revision="base")
+            tables = set(inspect(_db.engine).get_table_names()) - {"alembic_version"}
+            assert tables == set()
+        finally:
+            _db.session.remove()
+            _db.engine.dispose()
