@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from governance.accounts import operations as account_ops
 from governance.accounts.models import Role
+from governance.accounts.passwords import hash_password
 from governance.core import audit
 from governance.core.db_types import utcnow
 from governance.extensions import db
@@ -137,11 +138,14 @@ def load_demo(seed: int = 2026) -> dict[str, int]:
                                                   source="manual"))
 
     accounts = 0
-    admin = account_ops.create_account(email="admin@demo.coop", display_name="Sam Admin", password=DEMO_PASSWORD,
-                                       language="en")
+    # every demo account has the same password: hash it once (Argon2 is slow on purpose)
+    demo_hash = hash_password(DEMO_PASSWORD)
+    admin = account_ops.create_account(email="admin@demo.coop", display_name="Sam Admin", language="en")
+    admin.password_hash = demo_hash
     account_ops.grant_role(admin, Role.admin, actor=admin)
     secretary = account_ops.create_account(email="secretary@demo.coop", display_name="Nadia Secretaris",
-                                           password=DEMO_PASSWORD, language="nl")
+                                           language="nl")
+    secretary.password_hash = demo_hash
     account_ops.grant_role(secretary, Role.secretary, actor=admin)
     accounts += 2
 
@@ -150,10 +154,11 @@ def load_demo(seed: int = 2026) -> dict[str, int]:
         for member in member_list[:4]:
             # the documented demo members (an.peeters@…, camille.martin@…) are the first of their branch
             account = account_ops.create_account(
-                email=member.email, display_name=member.full_name, password=DEMO_PASSWORD,
+                email=member.email, display_name=member.full_name,
                 language=member.language if member.language in ("nl", "fr", "en", "de") else "en",
                 timezone=member.branch.timezone, member=member, actor=admin,
             )
+            account.password_hash = demo_hash
             accounts += 1
             if member is member_list[1]:
                 account_ops.grant_role(account, Role.board_member, branch=member.branch, actor=admin)

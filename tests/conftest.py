@@ -48,6 +48,19 @@ def make_settings(database_url: str, tmp_dir: Path, **overrides) -> dict:
     return settings
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Argon2 with its production cost makes every test account slow; the scheme stays the same."""
+    from argon2 import PasswordHasher
+
+    from governance.accounts import passwords
+
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = original
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     return _database_url(tmp_path_factory)
