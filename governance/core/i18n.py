@@ -59,3 +59,11 @@ def fallback_language(preferred: str | None, branch_languages: list[str] | tuple
         if code in languages:
             return code
     return "en"
+
+
+def country_name(code: str) -> str:
+    """A country's name in the reader's language (``country_name('BE') → 'Belgique'`` for a French reader)."""
+    try:
+        return Locale.parse(str(get_locale() or "en")).territories.get(code.upper(), code)
+    except (ValueError, TypeError, AttributeError):
+        return code
