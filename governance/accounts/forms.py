@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, HiddenField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from governance.accounts.operations import available_timezones
+from governance.accounts.passwords import MAX_LENGTH, password_problem
 from governance.core.forms import BaseForm
+from governance.core.i18n import endonym
+
+_NEW_PASSWORD_KW = {"autocomplete": "new-password"}
 
 
 class SignInForm(BaseForm):
@@ -14,3 +20,85 @@ class SignInForm(BaseForm):
                              render_kw={"autocomplete": "current-password"})
     next = HiddenField()
     submit = SubmitField(_l("Sign in"))
+
+
+class SecondFactorForm(BaseForm):
+    """One field for a 6-digit code or a recovery code."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"})
+    submit = SubmitField(_l("Continue"))
+
+
+class TotpSetupForm(BaseForm):
+    code = StringField(_l("Code shown by your app"), validators=[DataRequired(), Length(max=12)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"})
+    submit = SubmitField(_l("Turn on two-step sign-in"))
+
+
+class TotpDisableForm(SecondFactorForm):
+    submit = SubmitField(_l("Turn off two-step sign-in"))
+
+
+class RecoveryCodesForm(SecondFactorForm):
+    submit = SubmitField(_l("Create new recovery codes"))
+
+
+class ForgotPasswordForm(BaseForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=320)],
+                       render_kw={"autocomplete": "email"})
+    submit = SubmitField(_l("Send me a link"))
+
+
+class _NewPasswordMixin:
+    #: set by the view, so the password rules can refuse the account's own email address
+    account_email: str | None = None
+
+    def validate_new_password(self, field):
+        problem = password_problem(field.data or "", email=self.account_email)
+        if problem:
+            raise ValidationError(str(problem))
+
+
+class ResetPasswordForm(_NewPasswordMixin, BaseForm):
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=MAX_LENGTH)],
+                                 render_kw=_NEW_PASSWORD_KW)
+    confirm_password = PasswordField(
+        _l("New password, again"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The two passwords are not the same."))],
+        render_kw=_NEW_PASSWORD_KW,
+    )
+    submit = SubmitField(_l("Save the new password"))
+
+
+class ChangePasswordForm(_NewPasswordMixin, BaseForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=MAX_LENGTH)],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=MAX_LENGTH)],
+                                 render_kw=_NEW_PASSWORD_KW)
+    confirm_password = PasswordField(
+        _l("New password, again"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The two passwords are not the same."))],
+        render_kw=_NEW_PASSWORD_KW,
+    )
+    submit = SubmitField(_l("Change my password"))
+
+
+class ProfileForm(BaseForm):
+    display_name = StringField(_l("Name shown to others"), validators=[DataRequired(), Length(max=120)],
+                               render_kw={"autocomplete": "nickname"})
+    language = SelectField(_l("Language"), validators=[DataRequired()], render_kw={"autocomplete": "language"})
+    timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)],
+                           render_kw={"autocomplete": "off", "list": "timezone-options", "spellcheck": "false"})
+    notify_workgroup_email = BooleanField(_l("Email me about activity in my workgroups"))
+    notify_ballot_email = BooleanField(_l("Email me when a ballot I can vote in opens"))
+    notify_convocation_email = BooleanField(_l("Email me convocations to general assemblies"))
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = [(code, endonym(code)) for code in current_app.config["LANGUAGES"]]
+
+    def validate_timezone(self, field):
+        if field.data not in available_timezones():
+            raise ValidationError(_l("Choose a time zone from the list, for example Europe/Brussels."))

@@ -6,7 +6,7 @@ import enum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from governance.core.db_types import utcnow
@@ -54,9 +54,26 @@ class Account(UserMixin, db.Model):
     created_dt: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_dt: Mapped[dt.datetime | None]
 
+    #: TOTP second factor (RFC 6238, base32); NULL while the account has none
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_dt: Mapped[dt.datetime | None]
+    #: the last accepted time step: a code of that step or an earlier one is never accepted again
+    totp_last_step: Mapped[int | None]
+
+    #: notification preferences (convocations by email also need the member's register consent)
+    notify_workgroup_email: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify_ballot_email: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify_convocation_email: Mapped[bool] = mapped_column(Boolean, default=True)
+
     member: Mapped[Member | None] = relationship(lazy="joined")
     roles: Mapped[list["RoleAssignment"]] = relationship(
         back_populates="account", cascade="all, delete-orphan", lazy="selectin"
+    )
+    tokens: Mapped[list["AccountToken"]] = relationship(
+        back_populates="account", cascade="all, delete-orphan", passive_deletes=True, lazy="raise_on_sql"
+    )
+    recovery_codes: Mapped[list["RecoveryCode"]] = relationship(
+        back_populates="account", cascade="all, delete-orphan", passive_deletes=True, lazy="raise_on_sql"
     )
 
     def __repr__(self) -> str:
@@ -83,6 +100,10 @@ class Account(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return any(a.role == Role.admin.value for a in self.roles)
+
+    @property
+    def has_totp(self) -> bool:
+        return self.totp_secret is not None and self.totp_enabled_dt is not None
 
 
 class RoleAssignment(db.Model):
@@ -111,3 +132,61 @@ class RoleAssignment(db.Model):
     @staticmethod
     def scope_for(branch_id: int | None) -> str:
         return "*" if branch_id is None else f"branch:{branch_id}"
+
+
+class TokenPurpose(str, enum.Enum):
+    reset = "reset"
+    invite = "invite"
+    claim = "claim"
+
+
+_PURPOSE_SQL = ", ".join(f"'{p.value}'" for p in TokenPurpose)
+
+
+class AccountToken(db.Model):
+    """A single-use emailed token (password reset, invitation, claim). Only its SHA-256 hash is stored."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (
+        CheckConstraint(f"purpose IN ({_PURPOSE_SQL})", name="purpose_valid"),
+        CheckConstraint("account_id IS NOT NULL OR member_id IS NOT NULL", name="has_owner"),
+        CheckConstraint("expires_dt > created_dt", name="expires_after_created"),
+        Index("ix_account_tokens_account_purpose", "account_id", "purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    #: hex SHA-256 of the token sent by email; the token itself is never stored
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    created_dt: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_dt: Mapped[dt.datetime]
+    #: set when the token is used, or when it is invalidated because another one was used
+    used_dt: Mapped[dt.datetime | None]
+
+    account: Mapped[Account | None] = relationship(back_populates="tokens")
+    member: Mapped[Member | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<AccountToken {self.id} {self.purpose} account={self.account_id} member={self.member_id}>"
+
+    def is_usable(self, now: dt.datetime) -> bool:
+        return self.used_dt is None and self.expires_dt > now
+
+
+class RecoveryCode(db.Model):
+    """A single-use second-factor recovery code, stored as the SHA-256 hash of its normalised form."""
+
+    __tablename__ = "account_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_dt: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    used_dt: Mapped[dt.datetime | None]
+
+    account: Mapped[Account] = relationship(back_populates="recovery_codes")
+
+    def __repr__(self) -> str:
+        return f"<RecoveryCode {self.id} account={self.account_id} used={self.used_dt is not None}>"

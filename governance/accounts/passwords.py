@@ -1,6 +1,8 @@
 """Password hashing (Argon2id, memory-hard) and password rules."""
 from __future__ import annotations
 
+import re
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask_babel import lazy_gettext as _l
@@ -23,6 +25,16 @@ COMMON_PASSWORDS = frozenset(
     hallo123 cooperative cooperatie cooperation genossenschaft changeme changeme1 administrator
     """.split()
 )
+
+#: words that stay guessable whatever digits or signs follow them ("password1234567", "welcome!!")
+COMMON_STEMS = frozenset(
+    """
+    password passwort wachtwoord motdepasse qwerty azerty qwertz welcome letmein admin administrator
+    iloveyou monkey dragon sunshine princess football baseball superman starwars changeme trustno
+    hallo bonjour soleil geheim cooperative cooperatie cooperation genossenschaft
+    """.split()
+)
+_TRAILING_DIGITS_AND_SIGNS = re.compile(r"[\d\W_]+$")
 
 
 def hash_password(password: str) -> str:
@@ -54,7 +66,8 @@ def password_problem(password: str, *, email: str | None = None):
     if len(password) > MAX_LENGTH:
         return _l("Your password must be at most %(n)d characters long.", n=MAX_LENGTH)
     lowered = password.lower()
-    if lowered in COMMON_PASSWORDS or len(set(lowered)) <= 2:
+    stem = _TRAILING_DIGITS_AND_SIGNS.sub("", lowered)
+    if lowered in COMMON_PASSWORDS or stem in COMMON_PASSWORDS or stem in COMMON_STEMS or len(set(lowered)) <= 2:
         return _l("This password is too common. Please choose another one; a sentence of several words works well.")
     if email and lowered in {email.lower(), email.split("@")[0].lower()}:
         return _l("Your password cannot be your email address.")

@@ -1,19 +1,37 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _, ngettext
+from flask_login import current_user, login_required
 
 from governance.accounts import operations as ops
-from governance.accounts.forms import SignInForm
-from governance.accounts.sessions import start_session
-from governance.core import audit
+from governance.accounts import tokens
+from governance.accounts.forms import (ChangePasswordForm, ForgotPasswordForm, ProfileForm, RecoveryCodesForm,
+                                       ResetPasswordForm, SecondFactorForm, SignInForm, TotpDisableForm,
+                                       TotpSetupForm)
+from governance.accounts.models import TokenPurpose
+from governance.accounts.permissions import can_disable_totp, must_enrol_totp, totp_required
+from governance.accounts.sessions import (begin_second_factor, clear_pending_second_factor, end_session,
+                                          pending_account_id, pending_second_factor, start_session)
+from governance.core.errors import InvalidInput
 from governance.core.navigation import safe_next_url
 from governance.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
+#: the TOTP secret being set up lives in the session until it is confirmed (nothing stored before that)
+_TOTP_SETUP_KEY = "totp_setup"
+#: what a signed-in administrator or secretary without a second factor may still reach
+_OPEN_BEFORE_ENROLMENT = {"accounts.totp_setup", "accounts.sign_out", "core.set_language", "core.healthz", "static"}
 
+
+def _address() -> str | None:
+    return request.remote_addr
+
+
+# --- rate-limit keys -------------------------------------------------------------------------------
 def _sign_in_key() -> str:
     """Per address and account: one person's guesses are limited, a venue's shared address is not."""
     email = ops.normalise_email(request.form.get("email", ""))[:320]
@@ -22,6 +40,47 @@ def _sign_in_key() -> str:
 
 def _address_key() -> str:
     return f"signin-addr:{request.remote_addr}"
+
+
+def _second_factor_key() -> str:
+    """Per pending account, whatever address the guesses come from."""
+    account_id = pending_account_id()
+    return f"2fa:{account_id}" if account_id is not None else f"2fa-none:{request.remote_addr}"
+
+
+def _second_factor_address_key() -> str:
+    return f"2fa-addr:{request.remote_addr}"
+
+
+def _forgot_email_key() -> str:
+    email = ops.normalise_email(request.form.get("email", ""))[:320]
+    return f"forgot:{email}"
+
+
+def _forgot_address_key() -> str:
+    return f"forgot-addr:{request.remote_addr}"
+
+
+def _reset_address_key() -> str:
+    return f"reset-addr:{request.remote_addr}"
+
+
+# --- second factor required for some roles ---------------------------------------------------------
+@bp.before_app_request
+def confine_until_enrolled():
+    """An administrator or secretary without a second factor can only set one up, or sign out."""
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in _OPEN_BEFORE_ENROLMENT or endpoint.endswith(".static"):
+        return None
+    if not current_user.is_authenticated or not must_enrol_totp(current_user):
+        return None
+    return redirect(url_for("accounts.totp_setup"), 302 if request.method in ("GET", "HEAD") else 303)
+
+
+# --- signing in and out ----------------------------------------------------------------------------
+def _render_sign_in(form, status: int = 200):
+    demo_accounts = current_app.config["SHOW_DEMO_ACCOUNTS"]
+    return render_template("accounts/sign_in.html", form=form, demo_accounts=demo_accounts), status
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -36,28 +95,287 @@ def sign_in():
     if form.validate_on_submit():
         account = ops.authenticate(form.email.data, form.password.data)
         if account is None:
-            audit_failed = ops.find_account_by_email(form.email.data)
-            if audit_failed is not None:
-                audit.record("account.sign_in_failed", obj=audit_failed)
-                db.session.commit()
+            ops.record_failed_sign_in(form.email.data, address=_address())
+            db.session.commit()
             flash(_("The email address or password is not correct."), "error")
-            return render_template("accounts/sign_in.html", form=form), 401
-        audit.record("account.signed_in", actor=account, obj=account)
+            return _render_sign_in(form, 401)
+        next_url = safe_next_url(form.next.data)
+        if account.has_totp:
+            db.session.commit()  # a password hash upgraded by authenticate(), if any
+            begin_second_factor(account, next_url)
+            return redirect(url_for("accounts.sign_in_code"))
+        ops.record_sign_in(account, address=_address(), method="password")
         db.session.commit()
         start_session(account)
         flash(_("Welcome, %(name)s.", name=account.display_name), "success")
-        return redirect(safe_next_url(form.next.data) or url_for("core.index"))
+        return redirect(next_url or url_for("core.index"))
+    return _render_sign_in(form, 422 if request.method == "POST" else 200)
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@limiter.limit("5 per 5 minutes;20 per hour", key_func=_second_factor_key, methods=["POST"])
+@limiter.limit("600 per 15 minutes", key_func=_second_factor_address_key, methods=["POST"])
+def sign_in_code():
+    """The second step of signing in, for accounts with a second factor."""
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    pending = pending_second_factor()
+    if pending is None:
+        clear_pending_second_factor()
+        flash(_("Please sign in again."), "info")
+        return redirect(url_for("accounts.sign_in"), 303)
+    account, next_url = pending
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        method = ops.check_second_factor(account, form.code.data, address=_address())
+        if method is None:
+            db.session.rollback()
+            ops.record_failed_sign_in(account.email, address=_address(), stage="second_factor")
+            db.session.commit()
+            form.code.errors.append(_("This code is not correct, or it was used already."))
+            return render_template("accounts/sign_in_code.html", form=form), 401
+        ops.record_sign_in(account, address=_address(), method=method)
+        remaining = ops.remaining_recovery_codes(account) if method == "recovery_code" else None
+        db.session.commit()
+        start_session(account)
+        flash(_("Welcome, %(name)s.", name=account.display_name), "success")
+        if remaining is not None:
+            flash(ngettext("You signed in with a recovery code: %(num)d code is left. You can create new "
+                           "codes on the two-step sign-in page.",
+                           "You signed in with a recovery code: %(num)d codes are left. You can create new "
+                           "codes on the two-step sign-in page.", remaining), "warning")
+        return redirect(safe_next_url(next_url) or url_for("core.index"), 303)
     status = 422 if request.method == "POST" else 200
-    demo_accounts = current_app.config["SHOW_DEMO_ACCOUNTS"]
-    return render_template("accounts/sign_in.html", form=form, demo_accounts=demo_accounts), status
+    return render_template("accounts/sign_in_code.html", form=form), status
 
 
 @bp.route("/sign-out", methods=["POST"])
 @login_required
 def sign_out():
     # the CSRF token is checked app-wide before this runs
-    ops.end_all_sessions(current_user._get_current_object())
+    ops.sign_out(current_user._get_current_object(), address=_address())
     db.session.commit()
-    logout_user()
+    end_session()
     flash(_("You have signed out."), "success")
     return redirect(url_for("core.index")), 303
+
+
+# --- passwords -------------------------------------------------------------------------------------
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per hour", key_func=_forgot_email_key, methods=["POST"])
+@limiter.limit("30 per hour", key_func=_forgot_address_key, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        ops.request_password_reset(form.email.data, address=_address())
+        db.session.commit()
+        # the same answer whether or not an account uses this address
+        flash(_("If an account uses this email address, we have sent it a link to choose a new password. "
+                "The link works once, for one hour. If nothing arrives, check your spam folder."), "success")
+        return redirect(url_for("accounts.sign_in"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/forgot_password.html", form=form), status
+
+
+def _invalid_reset_link():
+    return render_template("accounts/reset_invalid.html"), 404
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("30 per 15 minutes", key_func=_reset_address_key, methods=["POST"])
+def reset_password(token: str):
+    reset = ops.find_usable_token(TokenPurpose.reset, token)
+    if reset is None or reset.account is None or not reset.account.is_enabled:
+        return _invalid_reset_link()
+    form = ResetPasswordForm()
+    form.account_email = reset.account.email
+    if form.validate_on_submit():
+        try:
+            ops.reset_password(reset, form.new_password.data, address=_address())
+        except ops.TokenInvalid:
+            db.session.rollback()
+            return _invalid_reset_link()
+        except InvalidInput as exc:
+            db.session.rollback()
+            form.new_password.errors.append(str(exc))
+            return render_template("accounts/reset_password.html", form=form, token=token), 422
+        db.session.commit()
+        end_session()
+        flash(_("Your new password is saved, and every earlier session has ended. Please sign in."), "success")
+        return redirect(url_for("accounts.sign_in"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/reset_password.html", form=form, token=token), status
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per hour", methods=["POST"])
+def change_password():
+    account = current_user._get_current_object()
+    form = ChangePasswordForm()
+    form.account_email = account.email
+    if form.validate_on_submit():
+        try:
+            ops.change_password(account, form.current_password.data, form.new_password.data, actor=account,
+                                address=_address())
+        except ops.WrongPassword as exc:
+            db.session.rollback()
+            form.current_password.errors.append(str(exc))
+            return render_template("accounts/change_password.html", form=form), 422
+        except InvalidInput as exc:
+            db.session.rollback()
+            form.new_password.errors.append(str(exc))
+            return render_template("accounts/change_password.html", form=form), 422
+        db.session.commit()
+        start_session(account)  # this browser stays signed in, with the new session version
+        flash(_("Your password has been changed. You have been signed out everywhere else."), "success")
+        return redirect(url_for("accounts.profile"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/change_password.html", form=form), status
+
+
+# --- profile ---------------------------------------------------------------------------------------
+def _render_profile(form, account, status: int = 200):
+    timezones = sorted(ops.available_timezones())
+    return render_template("accounts/profile.html", form=form, account=account, timezones=timezones), status
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    account = current_user._get_current_object()
+    form = ProfileForm(obj=account)
+    if form.validate_on_submit():
+        try:
+            ops.update_profile(
+                account,
+                display_name=form.display_name.data,
+                language=form.language.data,
+                timezone=form.timezone.data,
+                notify_workgroup_email=form.notify_workgroup_email.data,
+                notify_ballot_email=form.notify_ballot_email.data,
+                notify_convocation_email=form.notify_convocation_email.data,
+                actor=account,
+            )
+        except InvalidInput as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return _render_profile(form, account, 422)
+        db.session.commit()
+        flash(_("Your profile has been saved."), "success")
+        return redirect(url_for("accounts.profile"), 303)
+    return _render_profile(form, account, 422 if request.method == "POST" else 200)
+
+
+# --- second factor ---------------------------------------------------------------------------------
+def _totp_issuer() -> str:
+    configured = current_app.config.get("TOTP_ISSUER")
+    if configured:
+        return configured
+    return urlsplit(current_app.config["SERVER_NAME_FOR_EMAIL"]).hostname or "governance"
+
+
+def _render_two_factor(account, *, disable_form=None, codes_form=None, status: int = 200):
+    return render_template(
+        "accounts/two_factor.html",
+        account=account,
+        disable_form=disable_form or TotpDisableForm(prefix="disable"),
+        codes_form=codes_form or RecoveryCodesForm(prefix="codes"),
+        can_disable=can_disable_totp(account),
+        required=totp_required(account),
+        remaining=ops.remaining_recovery_codes(account) if account.has_totp else 0,
+    ), status
+
+
+@bp.route("/two-factor")
+@login_required
+def two_factor():
+    return _render_two_factor(current_user._get_current_object())
+
+
+@bp.route("/two-factor/setup", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per 15 minutes", methods=["POST"])
+def totp_setup():
+    account = current_user._get_current_object()
+    if account.has_totp:
+        session.pop(_TOTP_SETUP_KEY, None)
+        flash(_("Two-step sign-in is already turned on for your account."), "info")
+        return redirect(url_for("accounts.two_factor"), 303)
+    secret = session.get(_TOTP_SETUP_KEY)
+    if not secret:
+        if request.method == "POST":
+            flash(_("Setting up took too long. Please add the new key below to your app."), "error")
+            return redirect(url_for("accounts.totp_setup"), 303)
+        # kept in the (signed) session cookie so a reload shows the same key; nothing is stored yet
+        secret = session[_TOTP_SETUP_KEY] = tokens.new_totp_secret()
+    form = TotpSetupForm()
+    if form.validate_on_submit():
+        try:
+            codes = ops.enable_totp(account, secret, form.code.data, actor=account, address=_address())
+        except ops.WrongCode as exc:
+            db.session.rollback()
+            form.code.errors.append(str(exc))
+            return _render_setup(form, account, secret, 422)
+        db.session.commit()
+        session.pop(_TOTP_SETUP_KEY, None)
+        flash(_("Two-step sign-in is now turned on."), "success")
+        # shown once, in this response; only their hashes are stored
+        return render_template("accounts/recovery_codes.html", codes=codes)
+    return _render_setup(form, account, secret, 422 if request.method == "POST" else 200)
+
+
+def _render_setup(form, account, secret: str, status: int):
+    return render_template(
+        "accounts/totp_setup.html",
+        form=form,
+        secret=tokens.group_secret(secret),
+        uri=tokens.totp_uri(secret, account_name=account.email, issuer=_totp_issuer()),
+        required=totp_required(account),
+    ), status
+
+
+@bp.route("/two-factor/disable", methods=["POST"])
+@login_required
+@limiter.limit("10 per 15 minutes")
+def totp_disable():
+    account = current_user._get_current_object()
+    if not account.has_totp:
+        flash(_("Two-step sign-in is not turned on for your account."), "info")
+        return redirect(url_for("accounts.two_factor"), 303)
+    if not can_disable_totp(account):
+        abort(403)
+    form = TotpDisableForm(prefix="disable")
+    if form.validate_on_submit():
+        try:
+            ops.disable_totp(account, form.code.data, actor=account, address=_address())
+        except ops.WrongCode as exc:
+            db.session.rollback()
+            form.code.errors.append(str(exc))
+            return _render_two_factor(account, disable_form=form, status=422)
+        db.session.commit()
+        flash(_("Two-step sign-in is now turned off."), "success")
+        return redirect(url_for("accounts.two_factor"), 303)
+    return _render_two_factor(account, disable_form=form, status=422)
+
+
+@bp.route("/two-factor/recovery-codes", methods=["POST"])
+@login_required
+@limiter.limit("10 per 15 minutes")
+def recovery_codes():
+    account = current_user._get_current_object()
+    if not account.has_totp:
+        flash(_("Two-step sign-in is not turned on for your account."), "info")
+        return redirect(url_for("accounts.two_factor"), 303)
+    form = RecoveryCodesForm(prefix="codes")
+    if form.validate_on_submit():
+        try:
+            codes = ops.regenerate_recovery_codes(account, form.code.data, actor=account, address=_address())
+        except ops.WrongCode as exc:
+            db.session.rollback()
+            form.code.errors.append(str(exc))
+            return _render_two_factor(account, codes_form=form, status=422)
+        db.session.commit()
+        flash(_("Your new recovery codes are ready. The old ones no longer work."), "success")
+        return render_template("accounts/recovery_codes.html", codes=codes)
+    return _render_two_factor(account, codes_form=form, status=422)
