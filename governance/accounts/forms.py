@@ -102,3 +102,81 @@ class ProfileForm(BaseForm):
     def validate_timezone(self, field):
         if field.data not in available_timezones():
             raise ValidationError(_l("Choose a time zone from the list, for example Europe/Brussels."))
+
+
+# --- invitations, claims, export, deletion ---------------------------------------------------------
+#: the status choices of the invitation page: the statuses for which an account can be created
+_BOTH_STATUSES = "active,applicant"
+
+
+class InvitationsForm(BaseForm):
+    """Whom to invite in bulk. Read from the query string to show counts (no CSRF token then), and
+    posted with the same values to send."""
+
+    branch = SelectField(_l("Branch"), choices=[], validate_choice=True, default="")
+    status = SelectField(_l("Status in the register"), choices=[], validate_choice=True, default=_BOTH_STATUSES)
+    resend = BooleanField(_l("Also send a new invitation to members whose earlier invitation still works"))
+    show = SubmitField(_l("Count the members"))
+    submit = SubmitField(_l("Send the invitations"))
+
+    def set_choices(self, branches, *, all_branches: bool) -> None:
+        from governance.members.models import MemberStatus
+
+        self.branch.choices = ([("", _l("All branches"))] if all_branches else []) + [
+            (b.code, f"{b.name} ({b.code})") for b in branches]
+        self.status.choices = [
+            (_BOTH_STATUSES, _l("Active members and applicants")),
+            (MemberStatus.active.value, MemberStatus.active.label),
+            (MemberStatus.applicant.value, MemberStatus.applicant.label),
+        ]
+
+    @property
+    def statuses(self) -> list[str]:
+        return (self.status.data or _BOTH_STATUSES).split(",")
+
+
+class AcceptInvitationForm(_NewPasswordMixin, BaseForm):
+    display_name = StringField(_l("Name shown to others"), validators=[DataRequired(), Length(max=120)],
+                               render_kw={"autocomplete": "name"})
+    new_password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)],
+                                 render_kw=_NEW_PASSWORD_KW)
+    confirm_password = PasswordField(
+        _l("Password, again"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The two passwords are not the same."))],
+        render_kw=_NEW_PASSWORD_KW,
+    )
+    language = SelectField(_l("Language"), validators=[DataRequired()], render_kw={"autocomplete": "language"})
+    submit = SubmitField(_l("Create my account"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = [(code, endonym(code)) for code in current_app.config["LANGUAGES"]]
+
+
+class ClaimForm(BaseForm):
+    number = StringField(_l("Member number"), validators=[DataRequired(), Length(max=32)],
+                         render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"})
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=320)],
+                       render_kw={"autocomplete": "email"})
+    submit = SubmitField(_l("Send me a link"))
+
+
+class DeleteAccountForm(BaseForm):
+    current_password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=MAX_LENGTH)],
+                                     render_kw={"autocomplete": "current-password"})
+    submit = SubmitField(_l("Delete my account"))
+
+
+class DeleteAccountWithCodeForm(DeleteAccountForm):
+    """For accounts with two-step sign-in: the code too."""
+
+    code = StringField(_l("Code from your authenticator app, or a recovery code"),
+                       validators=[DataRequired(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"})
+
+
+class InviteMemberForm(BaseForm):
+    """The button that (re)sends one member their invitation; ``next`` is the page to return to."""
+
+    next = HiddenField()
+    submit = SubmitField(_l("Invite to create an account"))

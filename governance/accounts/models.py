@@ -37,7 +37,12 @@ _ROLE_SQL = ", ".join(f"'{r.value}'" for r in Role)
 
 class Account(UserMixin, db.Model):
     __tablename__ = "accounts"
-    __table_args__ = (CheckConstraint("session_version >= 1", name="session_version_positive"),)
+    __table_args__ = (
+        CheckConstraint("session_version >= 1", name="session_version_positive"),
+        # an id is never given again once its account is deleted (SQLite would otherwise reuse the highest
+        # one): session cookies and audit entries carry account ids
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: stored lower-case
@@ -152,6 +157,9 @@ class AccountToken(db.Model):
         CheckConstraint("account_id IS NOT NULL OR member_id IS NOT NULL", name="has_owner"),
         CheckConstraint("expires_dt > created_dt", name="expires_after_created"),
         Index("ix_account_tokens_account_purpose", "account_id", "purpose"),
+        # token ids name outbox messages ("reset:<id>"): an id reused after a deletion would find the old
+        # message under its key and send nothing
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,6 +172,9 @@ class AccountToken(db.Model):
     expires_dt: Mapped[dt.datetime]
     #: set when the token is used, or when it is invalidated because another one was used
     used_dt: Mapped[dt.datetime | None]
+    #: invitations and claims: the register address the link was sent to (lower-case); the link stops
+    #: working when the register's address changes, so a corrected typo cannot leave a stranger a way in
+    email: Mapped[str | None] = mapped_column(String(320))
 
     account: Mapped[Account | None] = relationship(back_populates="tokens")
     member: Mapped[Member | None] = relationship()

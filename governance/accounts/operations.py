@@ -5,23 +5,30 @@ No secret (password, token, TOTP or recovery code) ever goes into an audit entry
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import functools
+import uuid
 import zoneinfo
+from dataclasses import dataclass, field
+from typing import Any
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select, update
+from flask_babel import force_locale, get_translations, lazy_gettext as _l
+from jinja2 import pass_context
+from markupsafe import Markup
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from governance.accounts import tokens
+from governance.accounts import queries, tokens
 from governance.accounts.models import Account, AccountToken, RecoveryCode, Role, RoleAssignment, TokenPurpose
 from governance.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
-from governance.accounts.permissions import can_disable_totp
+from governance.accounts.permissions import ACCOUNT_STATUSES, can_disable_totp, invite_branch_ids
 from governance.core import audit
 from governance.core.db_types import utcnow
-from governance.core.errors import Conflict, InvalidInput, NotAllowed
+from governance.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from governance.core.i18n import fallback_language
-from governance.core.outbox import queue_email
+from governance.core.outbox import OutboxMessage, _sender_domain, queue_email
 from governance.extensions import db
 from governance.members.models import Branch, Member
 
@@ -55,15 +62,31 @@ def available_timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+class EmailTaken(Conflict):
+    default_message = _l("An account with this email address already exists.")
+
+
+class MemberHasAccount(Conflict):
+    default_message = _l("This member already has an account.")
+
+
+def member_account_id(member_id: int) -> int | None:
+    """The id of the account linked to this register entry, if any."""
+    return db.session.execute(select(Account.id).where(Account.member_id == member_id)).scalar_one_or_none()
+
+
 def create_account(*, email: str, display_name: str, password: str | None = None, language: str = "en",
                    timezone: str = "Europe/Brussels", member: Member | None = None, actor=None) -> Account:
+    """A new account, linked to ``member`` when given (one account per member: a unique constraint).
+
+    Raises :class:`EmailTaken` or :class:`MemberHasAccount`, also when a concurrent request won the race
+    between the checks and the insert; the session must then be rolled back (nothing is kept).
+    """
     email = normalise_email(email)
     if find_account_by_email(email) is not None:
-        raise Conflict(_l("An account with this email address already exists."))
-    if member is not None:
-        taken = db.session.execute(select(func.count()).select_from(Account).where(Account.member_id == member.id)).scalar()
-        if taken:
-            raise Conflict(_l("This member already has an account."))
+        raise EmailTaken()
+    if member is not None and member_account_id(member.id) is not None:
+        raise MemberHasAccount()
     account = Account(email=email, display_name=display_name, language=language, timezone=timezone,
                       member=member)
     if password is not None:
@@ -72,7 +95,13 @@ def create_account(*, email: str, display_name: str, password: str | None = None
             raise InvalidInput(problem)
         account.password_hash = hash_password(password)
     db.session.add(account)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        # the unique constraints on accounts.member_id and accounts.email decide the race
+        if member is not None and "member_id" in str(exc.orig):
+            raise MemberHasAccount() from exc
+        raise EmailTaken() from exc
     audit.record("account.created", actor=actor, obj=account, member_id=member.id if member else None)
     return account
 
@@ -401,3 +430,419 @@ def revoke_role(account: Account, role: Role, *, branch: Branch | None = None, a
             db.session.flush()
             audit.record("role.revoked", actor=actor, obj=account, role=role.value,
                          branch=branch.code if branch else None)
+
+
+# --- invitations, claims, and linking an account to its register entry ------------------------------
+class Refusal(str, enum.Enum):
+    """Why a member was not invited."""
+
+    has_account = "has_account"
+    status = "status"
+    no_email = "no_email"
+    email_in_use = "email_in_use"
+    pending = "pending"
+
+    @property
+    def label(self) -> str:
+        return str(REFUSAL_LABELS[self])
+
+
+REFUSAL_LABELS = {
+    Refusal.has_account: _l("already has an account"),
+    Refusal.status: _l("their status in the register does not allow an account"),
+    Refusal.no_email: _l("no email address in the register"),
+    Refusal.email_in_use: _l("another account already uses their email address"),
+    Refusal.pending: _l("an earlier invitation still works"),
+}
+
+
+class InvitationRefused(DomainError):
+    """One member could not be invited; the message names them and says why."""
+
+    MESSAGES = {
+        Refusal.has_account: (409, _l("%(name)s already has an account.")),
+        Refusal.status: (409, _l("%(name)s cannot be invited: their status in the register is “%(status)s”. "
+                                 "Only active members and applicants can have an account.")),
+        Refusal.no_email: (422, _l("%(name)s cannot be invited: the register has no email address for them.")),
+        Refusal.email_in_use: (409, _l("%(name)s cannot be invited: another account already uses their email "
+                                       "address.")),
+        Refusal.pending: (409, _l("%(name)s already has an invitation that still works.")),
+    }
+
+    def __init__(self, reason: Refusal, member: Member):
+        self.reason = reason
+        self.status_code, message = self.MESSAGES[reason]
+        super().__init__(message, name=member.full_name, status=member.status_label)
+
+
+class AccountNotAllowed(NotAllowed):
+    default_message = _l("Your entry in the register does not allow an account at the moment. Please contact "
+                         "your branch's secretary.")
+
+
+@dataclass
+class InvitationReport:
+    """What an invitation run did (or, on a dry run, would do), member by member."""
+
+    dry_run: bool = False
+    invited: list[Any] = field(default_factory=list)
+    #: (member, reason), in the order the members were given
+    refused: list[tuple[Any, Refusal]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        counts = {"invited": len(self.invited)}
+        counts.update({reason.value: 0 for reason in Refusal})
+        for _member, reason in self.refused:
+            counts[reason.value] += 1
+        return counts
+
+
+def classify_invitations(candidates: list, *, skip_pending: bool = False,
+                         now: dt.datetime | None = None) -> InvitationReport:
+    """Sort members (or light rows with ``id``, ``status`` and ``email``) into those an invitation would
+    reach and those it would not, with the reason. A few queries whatever their number; writes nothing."""
+    now = now or utcnow()
+    ids = [c.id for c in candidates]
+    with_account = queries.accounts_of_members(ids)
+    used = queries.emails_in_use(normalise_email(c.email) for c in candidates if normalise_email(c.email))
+    pending = queries.members_with_pending_invitation(ids, now) if skip_pending else set()
+    report = InvitationReport(dry_run=True)
+    seen: set[int] = set()
+    for candidate in candidates:
+        if candidate.id in seen:
+            continue
+        seen.add(candidate.id)
+        email = normalise_email(candidate.email)
+        if candidate.id in with_account:
+            reason = Refusal.has_account
+        elif candidate.status not in ACCOUNT_STATUSES:
+            reason = Refusal.status
+        elif not email:
+            reason = Refusal.no_email
+        elif email in used:
+            reason = Refusal.email_in_use
+        elif candidate.id in pending:
+            reason = Refusal.pending
+        else:
+            report.invited.append(candidate)
+            continue
+        report.refused.append((candidate, reason))
+    return report
+
+
+def member_email_language(member: Member) -> str:
+    """The member's language, else their branch's first official language with a catalog, else English."""
+    return fallback_language(member.language, member.branch.official_languages)
+
+
+def invite_members(members, *, actor, skip_pending: bool = False, dry_run: bool = False) -> InvitationReport:
+    """Invite members to create their account, by a link emailed to their register address.
+
+    Each member with an email address, no account and an active or applicant status gets a new invitation
+    (valid 14 days, once; only its hash is stored) replacing any earlier one, and one outbox row in their
+    language. The others are listed in the report with the reason. ``skip_pending`` leaves out members whose
+    earlier invitation still works. A few statements per thousand members. ``actor`` is the inviting
+    account, or None for the system (the command line).
+    """
+    members = list(members)
+    if actor is not None:
+        branch_ids = invite_branch_ids(actor)
+        if branch_ids is not None and any(m.branch_id not in branch_ids for m in members):
+            raise NotAllowed()
+    now = utcnow()
+    report = classify_invitations(members, skip_pending=skip_pending, now=now)
+    report.dry_run = dry_run
+    invited: list[Member] = report.invited
+    if dry_run or not invited:
+        return report
+    queries.load_branches(m.branch_id for m in invited)
+    for chunk in queries.chunked([m.id for m in invited]):
+        db.session.execute(
+            update(AccountToken)
+            .where(AccountToken.member_id.in_(chunk), AccountToken.purpose == TokenPurpose.invite.value,
+                   AccountToken.used_dt.is_(None))
+            .values(used_dt=now)
+            .execution_options(synchronize_session=False)
+        )
+    raw_tokens = [tokens.new_token() for _ in invited]
+    token_ids = _insert_tokens([
+        {"purpose": TokenPurpose.invite.value, "token_hash": tokens.hash_secret(raw), "member_id": m.id,
+         "email": normalise_email(m.email), "created_dt": now, "expires_dt": now + tokens.INVITE_LIFETIME}
+        for m, raw in zip(invited, raw_tokens)
+    ])
+    lifetime_days = tokens.INVITE_LIFETIME.days
+    _queue_new_emails([
+        _Email(key=f"invite:{m.id}:{token_id}", to_address=m.email.strip(), to_name=m.full_name,
+               language=member_email_language(m), template="invitation", topic=f"member:{m.id}:invite",
+               context={"accept_url": email_link("accounts.accept_invitation", token=raw),
+                        "member_number": m.number, "days": lifetime_days})
+        for m, token_id, raw in zip(invited, token_ids, raw_tokens)
+    ])
+    refused = {k: v for k, v in report.counts().items() if k != "invited" and v}
+    if len(invited) == 1:
+        audit.record("account.invitation_sent", actor=actor, obj=invited[0], token_id=token_ids[0])
+    else:
+        audit.record("account.invitations_sent", actor=actor, object_type="members", invited=len(invited),
+                     refused=refused, member_ids=sorted(m.id for m in invited))
+    return report
+
+
+def invite_member(member: Member, *, actor) -> None:
+    """Invite one member (again: an earlier invitation stops working). Raises :class:`InvitationRefused`."""
+    report = invite_members([member], actor=actor)
+    if report.refused:
+        raise InvitationRefused(report.refused[0][1], member)
+
+
+#: rows inserted per statement
+INSERT_CHUNK = 500
+
+
+def _email_gettext(translations) -> dict[str, Any]:
+    """``gettext`` and ``ngettext`` for ``{% trans %}`` in plain-text email templates, bound to one catalog.
+
+    They behave as the environment's new-style functions (named placeholders, ``num`` for plurals) but look
+    the catalog up once per language instead of once per string: a bulk invitation renders twice as fast.
+    """
+
+    @pass_context
+    def gettext(__context, __string: str, **variables: Any) -> str:
+        rv = translations.ugettext(__string)
+        return (Markup(rv) if __context.eval_ctx.autoescape else rv) % variables
+
+    @pass_context
+    def ngettext(__context, __singular: str, __plural: str, __num: int, **variables: Any) -> str:
+        variables.setdefault("num", __num)
+        rv = translations.ungettext(__singular, __plural, __num)
+        return (Markup(rv) if __context.eval_ctx.autoescape else rv) % variables
+
+    return {"gettext": gettext, "ngettext": ngettext}
+
+
+def _insert_tokens(rows: list[dict]) -> list[int]:
+    """Insert token rows, a batch per statement returning the new ids (in the order of ``rows``)."""
+    table = AccountToken.__table__
+    ids: dict[str, int] = {}
+    for start in range(0, len(rows), INSERT_CHUNK):
+        result = db.session.execute(insert(table).returning(table.c.id, table.c.token_hash),
+                                    rows[start:start + INSERT_CHUNK])
+        ids.update((token_hash, token_id) for token_id, token_hash in result)
+    return [ids[row["token_hash"]] for row in rows]
+
+
+@dataclass
+class _Email:
+    key: str
+    to_address: str
+    to_name: str | None
+    language: str
+    template: str
+    topic: str | None
+    context: dict
+
+
+def _queue_new_emails(emails: list[_Email]) -> None:
+    """:func:`governance.core.outbox.queue_email` for many messages with new keys (they name tokens just
+    created, so no look-up by key), rendered in each recipient's language and inserted in batches.
+
+    The templates are rendered straight from the Jinja environment (its globals and the gettext functions,
+    without the page context processors, which emails do not use): half the time per message.
+    """
+    if not emails:
+        return
+    portal_url = current_app.config["SERVER_NAME_FOR_EMAIL"]
+    domain = _sender_domain()
+    now = utcnow()
+    env = current_app.jinja_env
+    templates = {name: (env.get_template(f"email/{name}.subject.txt"), env.get_template(f"email/{name}.txt"))
+                 for name in {e.template for e in emails}}
+    rows: list[dict | None] = [None] * len(emails)
+    for language in sorted({e.language for e in emails}):
+        # one switch of locale per language; the rows keep the order of the recipients
+        with force_locale(language):
+            translate = _email_gettext(get_translations())
+            for index, email in ((i, e) for i, e in enumerate(emails) if e.language == language):
+                context = dict(email.context, recipient_name=email.to_name, portal_url=portal_url, **translate)
+                subject_template, body_template = templates[email.template]
+                rows[index] = {
+                    "key": email.key,
+                    "message_id": f"<{uuid.uuid4().hex}@{domain}>",
+                    "topic": email.topic,
+                    "to_address": email.to_address,
+                    "to_name": email.to_name,
+                    "language": language,
+                    "subject": " ".join(subject_template.render(context).split()),
+                    "body_text": body_template.render(context),
+                    "body_html": None,
+                    "status": "queued",
+                    "attempts": 0,
+                    "next_attempt_dt": now,
+                    "created_dt": now,
+                }
+    table = OutboxMessage.__table__
+    for start in range(0, len(rows), INSERT_CHUNK):
+        db.session.execute(insert(table), rows[start:start + INSERT_CHUNK])
+
+
+def request_claim(number: str, email: str, *, address: str | None) -> AccountToken | None:
+    """Email a link to create an account to the register address of member ``number``, when ``email`` is
+    that address, the member has no account and their status allows one.
+
+    The caller answers the same whatever the outcome, so nobody learns who is in the register.
+    """
+    number = (number or "").strip()
+    email = normalise_email(email)
+    if not number or not email or len(number) > 32 or len(email) > 320:
+        return None
+    member = db.session.execute(select(Member).where(Member.number == number)).scalar_one_or_none()
+    if member is None:
+        found = db.session.execute(
+            select(Member).where(func.upper(Member.number) == number.upper()).limit(2)
+        ).scalars().all()
+        member = found[0] if len(found) == 1 else None
+    if member is None or normalise_email(member.email) != email:
+        return None
+    report = classify_invitations([member])
+    if report.refused:
+        return None
+    now = utcnow()
+    db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.member_id == member.id, AccountToken.purpose == TokenPurpose.claim.value,
+               AccountToken.used_dt.is_(None))
+        .values(used_dt=now)
+        .execution_options(synchronize_session=False)
+    )
+    raw = tokens.new_token()
+    token = AccountToken(purpose=TokenPurpose.claim.value, token_hash=tokens.hash_secret(raw), member_id=member.id,
+                         email=email, created_dt=now, expires_dt=now + tokens.CLAIM_LIFETIME)
+    db.session.add(token)
+    db.session.flush()
+    queue_email(
+        key=f"claim:{member.id}:{token.id}",
+        to_address=member.email.strip(),
+        to_name=member.full_name,
+        language=member_email_language(member),
+        template="claim",
+        context={"accept_url": email_link("accounts.accept_invitation", token=raw), "member_number": member.number,
+                 "hours": int(tokens.CLAIM_LIFETIME.total_seconds() // 3600)},
+        topic=f"member:{member.id}:claim",
+    )
+    audit.record("account.claim_requested", obj=member, token_id=token.id, address=address)
+    return token
+
+
+def find_member_token(raw: str | None) -> AccountToken | None:
+    """The usable invitation or claim token whose hash matches ``raw``, while the register still has the
+    address it was sent to."""
+    if not raw or len(raw) > 200:
+        return None
+    token = db.session.execute(
+        select(AccountToken).where(AccountToken.token_hash == tokens.hash_secret(raw),
+                                   AccountToken.purpose.in_([TokenPurpose.invite.value, TokenPurpose.claim.value]))
+    ).scalar_one_or_none()
+    if token is None or not token.is_usable(utcnow()) or not _token_matches_register(token):
+        return None
+    return token
+
+
+def _token_matches_register(token: AccountToken) -> bool:
+    member = token.member
+    return member is not None and bool(token.email) and normalise_email(member.email) == token.email
+
+
+def accept_invitation(token: AccountToken, *, display_name: str, password: str, language: str,
+                      address: str | None) -> Account:
+    """Create the member's account from an invitation or claim link.
+
+    The account gets the register's email address and is linked to the member (one account per member:
+    also a unique constraint, which decides a race); the token is used up and every other invitation or
+    claim link of the member stops working. Raises :class:`TokenInvalid`, :class:`AccountNotAllowed`,
+    :class:`MemberHasAccount`, :class:`EmailTaken` or :class:`InvalidInput`; the caller then rolls back.
+    """
+    if token.purpose not in (TokenPurpose.invite.value, TokenPurpose.claim.value) or not _token_matches_register(token):
+        raise TokenInvalid()
+    member = token.member
+    if member.status not in ACCOUNT_STATUSES:
+        raise AccountNotAllowed()
+    if member_account_id(member.id) is not None:
+        raise MemberHasAccount()
+    display_name = (display_name or "").strip()
+    if not display_name or len(display_name) > 120:
+        raise InvalidInput(_l("Please give a name of at most %(n)d characters.", n=120))
+    if language not in current_app.config["LANGUAGES"]:
+        raise InvalidInput(_l("Choose one of the languages offered."))
+    problem = password_problem(password, email=token.email)
+    if problem:
+        raise InvalidInput(problem)
+    if find_account_by_email(token.email) is not None:
+        raise EmailTaken()
+    now = utcnow()
+    _consume_token(token, now)
+    db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.member_id == member.id,
+               AccountToken.purpose.in_([TokenPurpose.invite.value, TokenPurpose.claim.value]),
+               AccountToken.used_dt.is_(None))
+        .values(used_dt=now)
+        .execution_options(synchronize_session=False)
+    )
+    account = create_account(email=token.email, display_name=display_name, password=password, language=language,
+                             timezone=member.branch.timezone, member=member)
+    account.last_login_dt = now
+    db.session.flush()
+    audit.record("account.member_linked", actor=account, obj=account, member_id=member.id, via=token.purpose,
+                 token_id=token.id, address=address)
+    return account
+
+
+# --- personal data ---------------------------------------------------------------------------------
+def record_data_export(account: Account, *, address: str | None) -> None:
+    """The person downloaded their personal data (the export itself is built by ``queries.personal_data``)."""
+    audit.record("account.data_exported", actor=account, obj=account, address=address)
+
+
+# --- deleting one's account ------------------------------------------------------------------------
+class LastAdministrator(Conflict):
+    default_message = _l("You are the last administrator: your account cannot be deleted. Make someone else an "
+                         "administrator first.")
+
+
+def is_last_administrator(account: Account, *, lock: bool = True) -> bool:
+    """True when the account holds the global administrator role and no other enabled account does.
+
+    With ``lock`` (on PostgreSQL) the administrators' role rows stay locked until the end of the transaction,
+    so two administrators deleting themselves at once cannot both succeed (SQLite serialises writers anyway).
+    """
+    if not any(a.role == Role.admin.value and a.branch_id is None for a in account.roles):
+        return False
+    query = (
+        select(RoleAssignment.account_id)
+        .join(Account, Account.id == RoleAssignment.account_id)
+        .where(RoleAssignment.role == Role.admin.value, RoleAssignment.branch_id.is_(None), Account.is_enabled)
+    )
+    if lock:
+        query = query.with_for_update(of=RoleAssignment)
+    admins = db.session.execute(query).scalars().all()
+    return not any(account_id != account.id for account_id in admins)
+
+
+def delete_account(account: Account, password: str, code: str | None, *, actor: Account,
+                   address: str | None) -> None:
+    """Delete one's own account, confirmed by the password (and a second-factor code when turned on).
+
+    The register entry stays as it is (it is the cooperative's record); roles, emailed links and recovery
+    codes go with the account. The audit entry holds the account id only.
+    """
+    if actor is None or actor.id != account.id:
+        raise NotAllowed()
+    if is_last_administrator(account):
+        raise LastAdministrator()
+    if not verify_password(account.password_hash, password):
+        raise WrongPassword()
+    if account.has_totp and check_second_factor(account, code or "", address=address) is None:
+        raise WrongCode()
+    account_id = account.id
+    db.session.delete(account)
+    db.session.flush()
+    audit.record("account.deleted", actor=account_id, object_type="accounts", object_id=account_id)

@@ -17,6 +17,10 @@ import pyotp
 TOKEN_BYTES = 32
 #: a password-reset link works this long, once
 RESET_LIFETIME = dt.timedelta(hours=1)
+#: an invitation to create one's account, sent by the secretariat, works this long, once
+INVITE_LIFETIME = dt.timedelta(days=14)
+#: a link asked for on the claim form works this long, once
+CLAIM_LIFETIME = dt.timedelta(hours=48)
 #: RFC 6238 defaults, which every authenticator app uses
 TOTP_STEP_SECONDS = 30
 TOTP_DIGITS = 6

@@ -1,23 +1,30 @@
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
+                   url_for)
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from governance.accounts import operations as ops
-from governance.accounts import tokens
-from governance.accounts.forms import (ChangePasswordForm, ForgotPasswordForm, ProfileForm, RecoveryCodesForm,
-                                       ResetPasswordForm, SecondFactorForm, SignInForm, TotpDisableForm,
-                                       TotpSetupForm)
+from governance.accounts import queries, tokens
+from governance.accounts.forms import (AcceptInvitationForm, ChangePasswordForm, ClaimForm, DeleteAccountForm,
+                                       DeleteAccountWithCodeForm, ForgotPasswordForm, InvitationsForm,
+                                       InviteMemberForm, ProfileForm, RecoveryCodesForm, ResetPasswordForm,
+                                       SecondFactorForm, SignInForm, TotpDisableForm, TotpSetupForm)
 from governance.accounts.models import TokenPurpose
-from governance.accounts.permissions import can_disable_totp, must_enrol_totp, totp_required
+from governance.accounts.permissions import (ACCOUNT_STATUSES, can_bulk_invite, can_disable_totp,
+                                             can_invite_member, invite_branch_ids, must_enrol_totp, totp_required)
 from governance.accounts.sessions import (begin_second_factor, clear_pending_second_factor, end_session,
                                           pending_account_id, pending_second_factor, start_session)
-from governance.core.errors import InvalidInput
+from governance.core.errors import DomainError, InvalidInput
+from governance.core.forms import EmptyForm
 from governance.core.navigation import safe_next_url
 from governance.extensions import db, limiter
+from governance.members.models import Branch, Member, MemberStatus
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -379,3 +386,261 @@ def recovery_codes():
         flash(_("Your new recovery codes are ready. The old ones no longer work."), "success")
         return render_template("accounts/recovery_codes.html", codes=codes)
     return _render_two_factor(account, codes_form=form, status=422)
+
+
+# --- invitations -----------------------------------------------------------------------------------
+#: at most this many members not invited are listed on the invitations page (all are counted)
+REFUSED_LINES = 200
+
+
+def _member_has_account(member) -> bool:
+    return ops.member_account_id(member.id) is not None
+
+
+@bp.app_context_processor
+def invitation_predicates():
+    return {"can_invite_member": can_invite_member, "can_bulk_invite": can_bulk_invite,
+            "member_has_account": _member_has_account, "invite_lifetime_days": tokens.INVITE_LIFETIME.days}
+
+
+def _invitation_branches(branch_ids: set[int] | None) -> list[Branch]:
+    query = select(Branch).order_by(Branch.code)
+    if branch_ids is not None:
+        query = query.where(Branch.id.in_(branch_ids or [-1]))
+    return list(db.session.execute(query).scalars())
+
+
+def _render_invitations(form, *, report=None, status: int = 200):
+    return render_template("accounts/invitations.html", form=form, report=report, lines=REFUSED_LINES,
+                           status_labels={s.value: s.label for s in MemberStatus}), status
+
+
+@bp.route("/invitations", methods=["GET", "POST"])
+@login_required
+@limiter.limit("30 per hour", methods=["POST"])
+def invitations():
+    """Invite members in bulk: GET counts whom the invitation would reach, POST sends it."""
+    account = current_user._get_current_object()
+    branch_ids = invite_branch_ids(account, bulk=True)
+    if branch_ids is not None and not branch_ids:
+        abort(403)
+    branches = _invitation_branches(branch_ids)
+    if request.method == "POST":
+        form = InvitationsForm()
+    else:
+        form = InvitationsForm(formdata=request.args or None, meta={"csrf": False})
+    form.set_choices(branches, all_branches=branch_ids is None)
+    requested = (request.form if request.method == "POST" else request.args).get("branch", "")
+    if requested and not any(b.code == requested for b in branches):
+        exists = db.session.execute(select(Branch.id).where(Branch.code == requested)).first()
+        abort(403 if exists else 404)
+    if not form.branch.data and branch_ids is not None:
+        form.branch.data = branches[0].code  # a branch's secretary invites in their branch(es) only
+    if request.method == "GET":
+        if request.args and not form.validate():
+            return _render_invitations(form, status=400)
+        form.status.data = form.status.data or form.status.default
+    elif not form.validate_on_submit():
+        return _render_invitations(form, status=422)
+    branch = next((b for b in branches if b.code == form.branch.data), None)
+    conditions = queries.invitation_conditions(
+        branch_ids=[branch.id] if branch else branch_ids, statuses=form.statuses)
+    if request.method == "GET":
+        report = ops.classify_invitations(queries.invitation_rows(conditions), skip_pending=not form.resend.data)
+        return _render_invitations(form, report=report)
+    report = ops.invite_members(queries.invitation_members(conditions), actor=account,
+                                skip_pending=not form.resend.data)
+    db.session.commit()
+    flash(ngettext("%(num)d invitation has been queued; it goes out in a few minutes.",
+                   "%(num)d invitations have been queued; they go out in a few minutes.", len(report.invited)),
+          "success")
+    if report.refused:
+        flash(ngettext("%(num)d member was not invited: the list below says why.",
+                       "%(num)d members were not invited: the list below says why.", len(report.refused)), "info")
+    args = {"branch": form.branch.data, "status": form.status.data}
+    if form.resend.data:
+        args["resend"] = "y"
+    return redirect(url_for("accounts.invitations", **args), 303)
+
+
+@bp.route("/invitations/<int:member_id>", methods=["POST"])
+@login_required
+@limiter.limit("60 per hour")
+def invite_member(member_id: int):
+    """(Re)send one member their invitation: an earlier one stops working."""
+    account = current_user._get_current_object()
+    member = db.session.get(Member, member_id)
+    if member is None:
+        abort(404)
+    if not can_invite_member(account, member):
+        abort(403)
+    form = InviteMemberForm()
+    back = safe_next_url(form.next.data) or url_for("members.member", member_id=member.id)
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        ops.invite_member(member, actor=account)
+    except DomainError as exc:
+        db.session.rollback()
+        return render_template("accounts/invitation_refused.html", message=str(exc), back=back), exc.status_code
+    db.session.commit()
+    days = tokens.INVITE_LIFETIME.days
+    flash(ngettext("An invitation to create an account has been sent to %(name)s at %(email)s. It works for "
+                   "%(num)d day.",
+                   "An invitation to create an account has been sent to %(name)s at %(email)s. It works for "
+                   "%(num)d days.", days, name=member.full_name, email=member.email), "success")
+    return redirect(back, 303)
+
+
+# --- creating one's account from an invitation or a claim ------------------------------------------
+def _invitation_address_key() -> str:
+    return f"invitation-addr:{request.remote_addr}"
+
+
+def _invitation_invalid():
+    return render_template("accounts/invitation_invalid.html"), 404
+
+
+def _invitation_taken(message: str):
+    return render_template("accounts/invitation_taken.html", message=message), 409
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@limiter.limit("30 per 15 minutes", key_func=_invitation_address_key, methods=["POST"])
+def accept_invitation(token: str):
+    invitation = ops.find_member_token(token)
+    if invitation is None:
+        return _invitation_invalid()
+    member = invitation.member
+    if ops.member_account_id(member.id) is not None:
+        return _invitation_taken(str(ops.MemberHasAccount()))
+    if member.status not in ACCOUNT_STATUSES:
+        return render_template("accounts/invitation_refused.html", message=str(ops.AccountNotAllowed()),
+                               back=None), 403
+    form = AcceptInvitationForm()
+    form.account_email = invitation.email
+    if request.method == "GET":
+        form.display_name.data = member.full_name
+        form.language.data = ops.member_email_language(member)
+    if form.validate_on_submit():
+        try:
+            account = ops.accept_invitation(invitation, display_name=form.display_name.data,
+                                            password=form.new_password.data, language=form.language.data,
+                                            address=_address())
+        except ops.TokenInvalid:
+            db.session.rollback()
+            return _invitation_invalid()
+        except (ops.MemberHasAccount, ops.EmailTaken) as exc:
+            db.session.rollback()
+            return _invitation_taken(str(exc))
+        except ops.AccountNotAllowed as exc:
+            db.session.rollback()
+            return render_template("accounts/invitation_refused.html", message=str(exc), back=None), 403
+        except InvalidInput as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return _render_accept(form, invitation, token, 422)
+        db.session.commit()
+        start_session(account)
+        flash(_("Welcome, %(name)s. Your account is ready and linked to your entry in the membership register.",
+                name=account.display_name), "success")
+        return redirect(url_for("core.index"), 303)
+    return _render_accept(form, invitation, token, 422 if request.method == "POST" else 200)
+
+
+def _render_accept(form, invitation, token: str, status: int):
+    return render_template("accounts/accept_invitation.html", form=form, member=invitation.member,
+                           email=invitation.email, token=token), status
+
+
+def _claim_number_key() -> str:
+    number = (request.form.get("number") or "").strip().upper()[:32]
+    return f"claim-number:{number}"
+
+
+def _claim_email_key() -> str:
+    return f"claim-email:{ops.normalise_email(request.form.get('email', ''))[:320]}"
+
+
+def _claim_address_key() -> str:
+    return f"claim-addr:{request.remote_addr}"
+
+
+@bp.route("/claim", methods=["GET", "POST"])
+@limiter.limit("5 per hour", key_func=_claim_number_key, methods=["POST"])
+@limiter.limit("5 per hour", key_func=_claim_email_key, methods=["POST"])
+@limiter.limit("30 per hour", key_func=_claim_address_key, methods=["POST"])
+def claim():
+    """A member without an invitation asks for a link, sent to their register address."""
+    form = ClaimForm()
+    if form.validate_on_submit():
+        ops.request_claim(form.number.data, form.email.data, address=_address())
+        db.session.commit()
+        # the same answer whether or not they match: nobody learns who is in the register
+        hours = int(tokens.CLAIM_LIFETIME.total_seconds() // 3600)
+        flash(ngettext("If this member number and email address match an entry of the membership register that "
+                       "has no account yet, we have sent a link to that address to create your account. The link "
+                       "works once, for %(num)d hour. If nothing arrives, check your spam folder, or contact your "
+                       "branch's secretary.",
+                       "If this member number and email address match an entry of the membership register that "
+                       "has no account yet, we have sent a link to that address to create your account. The link "
+                       "works once, for %(num)d hours. If nothing arrives, check your spam folder, or contact your "
+                       "branch's secretary.", hours), "success")
+        return redirect(url_for("accounts.claim"), 303)
+    return render_template("accounts/claim.html", form=form), 422 if request.method == "POST" else 200
+
+
+# --- personal data ---------------------------------------------------------------------------------
+@bp.route("/export", methods=["GET", "POST"])
+@login_required
+@limiter.limit("5 per hour", methods=["POST"])
+def export():
+    """Everything the portal holds about the signed-in person, as a JSON file (POST: it is logged)."""
+    account = current_user._get_current_object()
+    form = EmptyForm()
+    if request.method == "GET":
+        return render_template("accounts/export.html", form=form)
+    if not form.validate_on_submit():
+        abort(400)
+    data = queries.personal_data(account)
+    ops.record_data_export(account, address=_address())
+    db.session.commit()
+    name = f"personal-data-{account.id}-{data['generated_at'][:10]}.json"
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per 15 minutes", methods=["POST"])
+def delete_account():
+    account = current_user._get_current_object()
+    form = DeleteAccountWithCodeForm() if account.has_totp else DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            ops.delete_account(account, form.current_password.data, form.code.data if account.has_totp else None,
+                               actor=account, address=_address())
+        except ops.LastAdministrator as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return _render_delete(form, account, 409)
+        except ops.WrongPassword as exc:
+            db.session.rollback()
+            form.current_password.errors.append(str(exc))
+            return _render_delete(form, account, 422)
+        except ops.WrongCode as exc:
+            db.session.rollback()
+            form.code.errors.append(str(exc))
+            return _render_delete(form, account, 422)
+        db.session.commit()
+        end_session()
+        flash(_("Your account has been deleted and you have been signed out. Your entry in the membership register "
+                "is kept: it is the cooperative's record of your membership."), "success")
+        return redirect(url_for("core.index"), 303)
+    return _render_delete(form, account, 422 if request.method == "POST" else 200)
+
+
+def _render_delete(form, account, status: int):
+    return render_template("accounts/delete.html", form=form, account=account,
+                           last_admin=ops.is_last_administrator(account, lock=False)), status

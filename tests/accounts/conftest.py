@@ -119,3 +119,27 @@ def reset_link_token(body: str) -> str:
     match = re.search(r"http://portal\.test/account/password/reset/([A-Za-z0-9_\-]+)", body)
     assert match, body
     return match.group(1)
+
+
+@pytest.fixture
+def sign_in_staff(client, enrol_totp, clock):
+    """Sign in an administrator or secretary the real way: password, then a code of their (new) second factor."""
+    from tests.conftest import TEST_PASSWORD
+
+    def do(account, browser=None):
+        browser = browser or client
+        secret, _codes = enrol_totp(account)
+        response = sign_in_with_password(browser, account.email, TEST_PASSWORD)
+        assert response.headers["Location"] == "/account/sign-in/code"
+        assert browser.post("/account/sign-in/code", data={"code": clock.code(secret)}).status_code == 303
+        clock.advance()
+        return secret
+
+    return do
+
+
+def invitation_token(body: str) -> str:
+    """The token of the account-creation link in an invitation or claim email."""
+    match = re.search(r"http://portal\.test/account/invitation/([A-Za-z0-9_\-]+)", body)
+    assert match, body
+    return match.group(1)

@@ -1,9 +1,15 @@
 """Every form that POSTs to the accounts blueprint refuses a request without a CSRF token."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from governance.accounts import operations as ops
+from governance.accounts import tokens
+from governance.accounts.models import Account
+from governance.core.db_types import utcnow
+from tests.conftest import TEST_PASSWORD
 
 POST_ROUTES = [
     "/account/sign-in",
@@ -16,37 +22,70 @@ POST_ROUTES = [
     "/account/two-factor/setup",
     "/account/two-factor/disable",
     "/account/two-factor/recovery-codes",
+    "/account/invitations",
+    "/account/invitations/{member_id}",
+    "/account/invitation/{token}",
+    "/account/claim",
+    "/account/export",
+    "/account/delete",
 ]
 
 
 def test_the_list_covers_every_post_route(app):
     rules = {rule.rule for rule in app.url_map.iter_rules()
              if rule.endpoint.startswith("accounts.") and "POST" in rule.methods}
-    listed = {path.replace("{token}", "<token>") for path in POST_ROUTES}
+    listed = {path.replace("{token}", "<token>").replace("{member_id}", "<int:member_id>") for path in POST_ROUTES}
     assert rules == listed
 
 
 @pytest.mark.parametrize("path", POST_ROUTES)
-def test_post_without_csrf_token_is_400(client, create_account, sign_in, db, path, audit_events):
-    account = create_account()
+def test_post_without_csrf_token_is_400(client, create_account, create_member, sign_in, db, path, audit_events,
+                                        outbox):
+    account = create_account(roles=["admin"], password=TEST_PASSWORD)
+    account.totp_secret, account.totp_enabled_dt = tokens.new_totp_secret(), utcnow()  # not confined to set-up
+    member = create_member(status="active")
     token = ops.request_password_reset(account.email, address=None)
-    raw = "made-up-token-but-csrf-comes-first"
+    ops.invite_members([member], actor=None)
+    raw = next(invite_tokens(outbox))
     db.session.commit()
-    sign_in(account)
+    _sign_in_directly(client, account)
     version = account.session_version
     before = len(audit_events())
-    response = client.post(path.format(token=raw), csrf=False, data={
-        "email": account.email, "password": "x", "code": "123456", "new_password": "a long new passphrase",
-        "confirm_password": "a long new passphrase", "current_password": "x", "display_name": "Changed",
-        "language": "nl", "timezone": "Europe/Paris",
+    messages = len(outbox())
+    response = client.post(path.format(token=raw, member_id=member.id), csrf=False, data={
+        "email": member.email, "number": member.number, "password": "x", "code": "123456",
+        "new_password": "a long new passphrase", "confirm_password": "a long new passphrase",
+        "current_password": TEST_PASSWORD, "display_name": "Changed", "language": "nl", "timezone": "Europe/Paris",
+        "branch": member.branch.code, "status": "active", "resend": "y",
     })
     assert response.status_code == 400
     assert "Your form had expired or was sent from elsewhere" in response.get_data(as_text=True)
-    db.session.refresh(account)
+    db.session.expire_all()
+    account = db.session.get(Account, account.id)
+    assert account is not None
     assert account.session_version == version
     assert account.display_name != "Changed"
     assert len(audit_events()) == before
+    assert len(outbox()) == messages
     assert token.used_dt is None
+    assert ops.member_account_id(member.id) is None
+
+
+def invite_tokens(outbox):
+    for message in outbox():
+        match = re.search(r"/account/invitation/([A-Za-z0-9_\-]+)", message.body_text)
+        if match:
+            yield match.group(1)
+
+
+def _sign_in_directly(client, account):
+    """Signed in without the password step (the account has a second factor, set here without its app)."""
+    now = utcnow().timestamp()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = account.get_id()
+        sess["_fresh"] = True
+        sess["auth_at"] = now
+        sess["seen_at"] = now
 
 
 def test_a_token_from_another_session_is_refused(client, create_account, sign_in, new_client):
