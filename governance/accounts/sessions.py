@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask, current_app, session
+from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 
 from governance.accounts.models import Account
@@ -45,6 +46,8 @@ def start_session(account: Account) -> None:
     """Called once every factor is given: a new session, keeping only the chosen language."""
     _fresh_session()
     login_user(account)
+    # from now on the account's language applies, to the messages of this very request too
+    refresh()
     now = utcnow().timestamp()
     session["auth_at"] = now
     session["seen_at"] = now

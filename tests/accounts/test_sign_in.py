@@ -189,3 +189,13 @@ def test_no_password_in_audit_or_logs(client, create_account, audit_events, capl
         assert "a wrong password typed here" not in str(entry.data)
     assert TEST_PASSWORD not in caplog.text
     assert "a wrong password typed here" not in caplog.text
+
+
+def test_welcome_message_is_in_the_account_language(client, create_account):
+    account = create_account(language="nl", display_name="An")
+    response = client.post("/account/sign-in", data={"email": account.email, "password": TEST_PASSWORD},
+                           headers={"Accept-Language": "de"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert '<html lang="nl">' in page
+    assert "Welkom, An." in page
+    assert "Willkommen" not in page
