@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from governance.config import LANGUAGES, PROJECT_ROOT, TRANSLATIONS_DIR
@@ -144,3 +143,9 @@ def _fill_english(path: Path) -> None:
 def i18n_compile():
     """Compile the catalogs to .mo files."""
     _pybabel("compile", "-d", str(TRANSLATIONS_DIR))
+
+
+# --- members ---------------------------------------------------------------------------------------
+from governance.members.cli import members_cli  # noqa: E402
+
+governance_cli.add_command(members_cli)

@@ -16,9 +16,14 @@ from email.message import EmailMessage
 from email.utils import formataddr, format_datetime as rfc2822_date
 from pathlib import Path
 
-from flask import current_app, render_template
-from flask_babel import force_locale
-from sqlalchemy import CheckConstraint, Index, String, Text, or_, select, update
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale, get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
+from sqlalchemy import CheckConstraint, Index, String, Text, insert, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from governance.core.db_types import utcnow
@@ -29,6 +34,7 @@ log = logging.getLogger(__name__)
 
 STATUSES = ("queued", "sending", "sent", "failed")
 LEASE = dt.timedelta(minutes=10)
+INSERT_CHUNK = 500
 MAX_BACKOFF = dt.timedelta(hours=6)
 
 
@@ -69,32 +75,109 @@ def _sender_domain() -> str:
     return sender.rsplit("@", 1)[-1].strip("> ") or "governance.invalid"
 
 
+@dataclass
+class EmailSpec:
+    """One message for one recipient, before rendering."""
+
+    key: str
+    to_address: str
+    language: str
+    template: str
+    context: dict = field(default_factory=dict)
+    to_name: str | None = None
+    topic: str | None = None
+
+
+def _bound_gettext(translations) -> dict[str, Any]:
+    """``gettext``/``ngettext`` for ``{% trans %}`` bound to one catalog, so rendering many emails in one
+    language looks the catalog up once, not once per string. Same behaviour as the environment's
+    new-style functions (named placeholders, ``num`` for plurals)."""
+
+    @pass_context
+    def gettext(__context, __string: str, **variables: Any) -> str:
+        rv = translations.ugettext(__string)
+        return (Markup(rv) if __context.eval_ctx.autoescape else rv) % variables
+
+    @pass_context
+    def ngettext(__context, __singular: str, __plural: str, __num: int, **variables: Any) -> str:
+        variables.setdefault("num", __num)
+        rv = translations.ungettext(__singular, __plural, __num)
+        return (Markup(rv) if __context.eval_ctx.autoescape else rv) % variables
+
+    return {"gettext": gettext, "ngettext": ngettext}
+
+
+def render_rows(specs: list[EmailSpec]) -> list[dict]:
+    """Render ``email/<template>.subject.txt`` and ``email/<template>.txt`` for each spec in its
+    recipient's language; one locale switch per language, rows in the order of ``specs``."""
+    portal_url = current_app.config["SERVER_NAME_FOR_EMAIL"]
+    domain = _sender_domain()
+    now = utcnow()
+    env = current_app.jinja_env
+    templates = {name: (env.get_template(f"email/{name}.subject.txt"), env.get_template(f"email/{name}.txt"))
+                 for name in {spec.template for spec in specs}}
+    rows: list[dict | None] = [None] * len(specs)
+    for language in sorted({spec.language for spec in specs}):
+        with force_locale(language):
+            translate = _bound_gettext(get_translations())
+            for index, spec in enumerate(specs):
+                if spec.language != language:
+                    continue
+                context = dict(spec.context, recipient_name=spec.to_name, portal_url=portal_url, **translate)
+                subject_template, body_template = templates[spec.template]
+                rows[index] = {
+                    "key": spec.key,
+                    "message_id": f"<{uuid.uuid4().hex}@{domain}>",
+                    "topic": spec.topic,
+                    "to_address": spec.to_address,
+                    "to_name": spec.to_name,
+                    "language": language,
+                    "subject": " ".join(subject_template.render(context).split()),
+                    "body_text": body_template.render(context),
+                    "body_html": None,
+                    "status": "queued",
+                    "attempts": 0,
+                    "next_attempt_dt": now,
+                    "created_dt": now,
+                }
+    return rows
+
+
 def queue_email(*, key: str, to_address: str, language: str, template: str, context: dict | None = None,
                 to_name: str | None = None, topic: str | None = None) -> OutboxMessage:
-    """Render ``email/<template>.subject.txt`` and ``email/<template>.txt`` in ``language`` and queue them.
+    """Render one message in ``language`` and queue it.
 
     Queueing a key that is already in the outbox returns the existing row unchanged.
     """
     existing = db.session.execute(select(OutboxMessage).where(OutboxMessage.key == key)).scalar_one_or_none()
     if existing is not None:
         return existing
-    context = dict(context or {}, recipient_name=to_name, portal_url=current_app.config["SERVER_NAME_FOR_EMAIL"])
-    with force_locale(language):
-        subject = " ".join(render_template(f"email/{template}.subject.txt", **context).split())
-        body = render_template(f"email/{template}.txt", **context)
-    message = OutboxMessage(
-        key=key,
-        message_id=f"<{uuid.uuid4().hex}@{_sender_domain()}>",
-        topic=topic,
-        to_address=to_address,
-        to_name=to_name,
-        language=language,
-        subject=subject,
-        body_text=body,
-    )
+    [row] = render_rows([EmailSpec(key=key, to_address=to_address, language=language, template=template,
+                                   context=context or {}, to_name=to_name, topic=topic)])
+    message = OutboxMessage(**row)
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def queue_emails(specs: list[EmailSpec]) -> int:
+    """Queue many messages at once (a convocation, invitations): batched look-ups and inserts.
+
+    Keys already in the outbox are skipped, as with :func:`queue_email`. Returns how many were queued.
+    """
+    if not specs:
+        return 0
+    table = OutboxMessage.__table__
+    keys = [spec.key for spec in specs]
+    existing: set[str] = set()
+    for start in range(0, len(keys), INSERT_CHUNK):
+        existing.update(db.session.execute(
+            select(table.c.key).where(table.c.key.in_(keys[start:start + INSERT_CHUNK]))).scalars())
+    specs = [spec for spec in specs if spec.key not in existing]
+    rows = render_rows(specs)
+    for start in range(0, len(rows), INSERT_CHUNK):
+        db.session.execute(insert(table), rows[start:start + INSERT_CHUNK])
+    return len(rows)
 
 
 def build_email(message: OutboxMessage) -> EmailMessage:

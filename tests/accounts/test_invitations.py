@@ -545,14 +545,16 @@ def test_the_invite_button_for_register_pages(app, db, be, fr, create_member, cr
 
 @pytest.mark.parametrize("language", ["nl", "fr", "de", "en"])
 def test_bulk_emails_render_as_single_ones(db, language):
-    """Bulk emails are rendered by a faster path than ``queue_email``: the same text, translated the same."""
-    from governance.core.outbox import queue_email
+    """Bulk emails (``queue_emails``) come out as single ones (``queue_email``): same text, same translation."""
+    from governance.core.outbox import EmailSpec, queue_email, queue_emails
 
     context = {"reset_url": "http://portal.test/x"}
     single = queue_email(key="single", to_address="a@example.org", to_name="Jo", language=language,
                          template="password_reset", context=context)
-    ops._queue_new_emails([ops._Email(key="bulk", to_address="a@example.org", to_name="Jo", language=language,
-                                      template="password_reset", topic=None, context=context)])
+    assert queue_emails([EmailSpec(key="bulk", to_address="a@example.org", to_name="Jo", language=language,
+                                   template="password_reset", context=context),
+                         EmailSpec(key="single", to_address="a@example.org", language=language,
+                                   template="password_reset", context=context)]) == 1  # "single" exists
     bulk = db.session.execute(select(OutboxMessage).where(OutboxMessage.key == "bulk")).scalar_one()
     assert (bulk.subject, bulk.body_text, bulk.language) == (single.subject, single.body_text, single.language)
     from flask_babel import force_locale, gettext

@@ -1,9 +1,8 @@
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import text
 
 from governance.core import audit
-from governance.core.audit import GENESIS_HASH, AuditEntry, verify_chain
+from governance.core.audit import GENESIS_HASH, verify_chain
 
 
 def test_entries_chain_by_hash(db):

@@ -75,7 +75,6 @@ def test_405_page(client):
 
 
 def test_500_page_hides_the_traceback(app, client, monkeypatch):
-    import governance.core.views as views
 
     def broken():
         raise RuntimeError("secret internal detail")
