@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: edc63ac2b59d
+Revision ID: 68e57579c62f
 Revises: 
-Create Date: 2026-11-27 09:43:22.148214
+Create Date: 2026-11-27 10:47:31.535515
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'edc63ac2b59d'
+revision = '68e57579c62f'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -120,11 +120,18 @@ def upgrade():
     sa.Column('member_id', sa.Integer(), nullable=True),
     sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_login_dt', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('totp_enabled_dt', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('totp_last_step', sa.Integer(), nullable=True),
+    sa.Column('notify_workgroup_email', sa.Boolean(), nullable=False),
+    sa.Column('notify_ballot_email', sa.Boolean(), nullable=False),
+    sa.Column('notify_convocation_email', sa.Boolean(), nullable=False),
     sa.CheckConstraint('session_version >= 1', name=op.f('ck_accounts_session_version_positive')),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_accounts_member_id_members'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_accounts')),
     sa.UniqueConstraint('email', name=op.f('uq_accounts_email')),
-    sa.UniqueConstraint('member_id', name=op.f('uq_accounts_member_id'))
+    sa.UniqueConstraint('member_id', name=op.f('uq_accounts_member_id')),
+    sqlite_autoincrement=True
     )
     op.create_table('member_status_changes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -140,6 +147,42 @@ def upgrade():
     )
     with op.batch_alter_table('member_status_changes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_member_status_changes_member_id'), ['member_id'], unique=False)
+
+    op.create_table('account_recovery_codes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_dt', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_account_recovery_codes_account_id_accounts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_account_recovery_codes')),
+    sa.UniqueConstraint('code_hash', name=op.f('uq_account_recovery_codes_code_hash'))
+    )
+    with op.batch_alter_table('account_recovery_codes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_account_recovery_codes_account_id'), ['account_id'], unique=False)
+
+    op.create_table('account_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.String(length=10), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=True),
+    sa.Column('member_id', sa.Integer(), nullable=True),
+    sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_dt', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('email', sa.String(length=320), nullable=True),
+    sa.CheckConstraint("purpose IN ('reset', 'invite', 'claim')", name=op.f('ck_account_tokens_purpose_valid')),
+    sa.CheckConstraint('account_id IS NOT NULL OR member_id IS NOT NULL', name=op.f('ck_account_tokens_has_owner')),
+    sa.CheckConstraint('expires_dt > created_dt', name=op.f('ck_account_tokens_expires_after_created')),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_account_tokens_account_id_accounts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_account_tokens_member_id_members'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_account_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_account_tokens_token_hash')),
+    sqlite_autoincrement=True
+    )
+    with op.batch_alter_table('account_tokens', schema=None) as batch_op:
+        batch_op.create_index('ix_account_tokens_account_purpose', ['account_id', 'purpose'], unique=False)
+        batch_op.create_index(batch_op.f('ix_account_tokens_member_id'), ['member_id'], unique=False)
 
     op.create_table('role_assignments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -166,6 +209,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_role_assignments_account_id'))
 
     op.drop_table('role_assignments')
+    with op.batch_alter_table('account_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_account_tokens_member_id'))
+        batch_op.drop_index('ix_account_tokens_account_purpose')
+
+    op.drop_table('account_tokens')
+    with op.batch_alter_table('account_recovery_codes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_account_recovery_codes_account_id'))
+
+    op.drop_table('account_recovery_codes')
     with op.batch_alter_table('member_status_changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_member_status_changes_member_id'))
 
