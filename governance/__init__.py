@@ -75,9 +75,11 @@ def _import_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from governance.accounts.views import bp as accounts_bp
     from governance.core.views import bp as core_bp
+    from governance.members.views import bp as members_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp, url_prefix="/account")
+    app.register_blueprint(members_bp, url_prefix="/register")
 
 
 def _register_cli(app: Flask) -> None:

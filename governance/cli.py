@@ -145,7 +145,14 @@ def i18n_compile():
     _pybabel("compile", "-d", str(TRANSLATIONS_DIR))
 
 
-# --- members ---------------------------------------------------------------------------------------
-from governance.members.cli import members_cli  # noqa: E402
+# --- feature groups --------------------------------------------------------------------------------
+def _add_feature_commands() -> None:
+    """Each feature package brings its own group; commands that act across layers are attached here."""
+    from governance.accounts.cli import invite_command
+    from governance.members.cli import members_cli
 
-governance_cli.add_command(members_cli)
+    members_cli.add_command(invite_command)  # flask governance members invite
+    governance_cli.add_command(members_cli)
+
+
+_add_feature_commands()

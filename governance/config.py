@@ -81,6 +81,8 @@ def default_settings(instance_path: str) -> dict:
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": 3600 * 14,
         "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024,
+        #: largest register export accepted by the upload page (the command line has no limit)
+        "REGISTER_IMPORT_MAX_BYTES": _env_int("REGISTER_IMPORT_MAX_MB", 15) * 1024 * 1024,
         # proxies and rate limits
         "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),

@@ -38,6 +38,9 @@ def init_database(app: Flask) -> None:
         options.setdefault("connect_args", {}).setdefault("timeout", 15)
     else:
         options.setdefault("pool_pre_ping", True)
+        # no automatic server-side prepared statements: a plan prepared while a table was small (say, just
+        # before a register import) would otherwise be reused once it holds 100,000 rows
+        options.setdefault("connect_args", {}).setdefault("prepare_threshold", None)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     if uri.startswith("sqlite"):

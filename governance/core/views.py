@@ -46,6 +46,12 @@ def healthz():
     return {"status": "ok"}
 
 
+def _layout_form() -> EmptyForm:
+    """The CSRF token for the layout's small forms (sign-out, language). It never reads the request
+    body, so even the page for a too-large upload (413) renders."""
+    return EmptyForm(formdata=None)
+
+
 @bp.app_context_processor
 def layout_context():
-    return {"empty_form": EmptyForm}
+    return {"empty_form": _layout_form}

@@ -157,3 +157,10 @@ def test_domain_errors_become_4xx_pages(app, db):
         handler = app.error_handler_spec[None][None][NotAllowed.__mro__[1]]
         body, status = handler(NotAllowed())
     assert status == 403 and "autorisé" in body
+
+
+def test_too_large_request_gets_the_413_page(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
+    response = client.post("/language", data={"language": "fr", "next": "x" * 4096}, headers={"Accept-Language": "de"})
+    assert response.status_code == 413
+    assert "Datei zu groß" in response.get_data(as_text=True)
