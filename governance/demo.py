@@ -162,6 +162,190 @@ def load_demo(seed: int = 2026) -> dict[str, int]:
             accounts += 1
             if member is member_list[1]:
                 account_ops.grant_role(account, Role.board_member, branch=member.branch, actor=admin)
+    workgroups = _load_workgroups(rng, admin, branches, members)
     audit.record("demo.loaded", actor=admin, branches=len(branches), members=sum(map(len, members.values())))
     db.session.flush()
-    return {"branches": len(branches), "members": sum(map(len, members.values())), "accounts": accounts}
+    return {"branches": len(branches), "members": sum(map(len, members.values())), "accounts": accounts,
+            "workgroups": workgroups}
+
+
+# --- workgroups ------------------------------------------------------------------------------------
+#: the demo workgroups: texts per language, scope (None: the whole cooperative), and the facilitators, pending
+#: requests and members placed by hand as (branch, index in the branch's list: the first four have accounts;
+#: ("BE", 0) is An Peeters, the member persona). Other members are drawn at random.
+WORKGROUPS = [
+    {
+        "theme": "membership", "joining": "open", "branches": None, "working": ["en", "fr", "nl", "de"],
+        "original": "en",
+        "titles": {"en": "Who is the cooperative for?", "nl": "Voor wie is de coöperatie?",
+                   "fr": "Pour qui est la coopérative ?", "de": "Für wen ist die Genossenschaft da?"},
+        "descriptions": {
+            "en": "We ask who the cooperative serves today, and who it should serve tomorrow.\n\n"
+                  "- who can become a member, in each country\n- how we welcome people who are not salaried\n"
+                  "- what the **admission rules** in the statutes should say\n\n"
+                  "Our first proposals go to the general assembly of June.",
+            "nl": "We vragen ons af voor wie de coöperatie er vandaag is, en voor wie ze er morgen moet zijn.\n\n"
+                  "- wie lid kan worden, in elk land\n- hoe we mensen verwelkomen die geen loontrekkende zijn\n"
+                  "- wat de **toetredingsregels** in de statuten moeten zeggen\n\n"
+                  "Onze eerste voorstellen gaan naar de algemene vergadering van juni.",
+            "fr": "Nous nous demandons pour qui la coopérative existe aujourd'hui, et pour qui elle devrait exister "
+                  "demain.\n\n- qui peut devenir membre, dans chaque pays\n- comment accueillir les personnes qui "
+                  "ne sont pas salariées\n- ce que les **règles d'admission** des statuts devraient dire\n\n"
+                  "Nos premières propositions iront à l'assemblée générale de juin.",
+            "de": "Wir fragen, für wen die Genossenschaft heute da ist und für wen sie morgen da sein sollte.\n\n"
+                  "- wer in jedem Land Mitglied werden kann\n- wie wir Menschen aufnehmen, die nicht angestellt sind\n"
+                  "- was die **Aufnahmeregeln** der Satzung sagen sollten\n\n"
+                  "Unsere ersten Vorschläge gehen an die Generalversammlung im Juni.",
+        },
+        "facilitators": [("FR", 0), ("DE", 0)], "members": 30, "pending": [], "joined": [("BE", 0), ("NL", 1)],
+    },
+    {
+        "theme": "tools", "joining": "moderated", "branches": None, "working": ["fr", "en"], "original": "fr",
+        "titles": {"fr": "Les outils que nous partageons", "en": "Tools we share", "de": "Werkzeuge, die wir teilen"},
+        "descriptions": {
+            "fr": "Ateliers, véhicules, logiciels : nous faisons l'inventaire de ce que les membres partagent déjà "
+                  "et proposons des **règles communes** de réservation, d'entretien et d'assurance.\n\n"
+                  "Le groupe travaille en français et en anglais.",
+            "en": "Workshops, vehicles, software: we list what members already share and propose **common rules** "
+                  "for booking, upkeep and insurance.\n\nThe group works in French and English.",
+            "de": "Werkstätten, Fahrzeuge, Software: Wir erfassen, was die Mitglieder schon teilen, und schlagen "
+                  "**gemeinsame Regeln** für Reservierung, Pflege und Versicherung vor.\n\n"
+                  "Die Gruppe arbeitet auf Französisch und Englisch.",
+        },
+        "facilitators": [("FR", 2), ("FR", 3)], "members": 18, "pending": [("BE", 2), ("DE", 2)],
+    },
+    {
+        "theme": "economic_model", "joining": "moderated", "branches": None, "working": ["de", "en", "fr"],
+        "original": "de",
+        "titles": {"de": "Wirtschaftsmodell", "en": "Economic model", "fr": "Modèle économique",
+                   "nl": "Economisch model"},
+        "descriptions": {
+            "de": "Wie finanziert sich die Genossenschaft, wie werden Überschüsse verteilt, und wie viel "
+                  "Solidarität zwischen den Ländern wollen wir?\n\n1. Beiträge und Anteile\n"
+                  "2. Rücklagen und Solidaritätsfonds\n3. Löhne und Lohnspanne",
+            "en": "How does the cooperative fund itself, how are surpluses shared, and how much solidarity between "
+                  "countries do we want?\n\n1. Fees and shares\n2. Reserves and the solidarity fund\n"
+                  "3. Wages and the pay ratio",
+            "fr": "Comment la coopérative se finance-t-elle, comment partager les excédents, et quelle solidarité "
+                  "voulons-nous entre les pays ?\n\n1. Cotisations et parts\n2. Réserves et fonds de solidarité\n"
+                  "3. Salaires et écart salarial",
+            "nl": "Hoe financiert de coöperatie zich, hoe verdelen we overschotten, en hoeveel solidariteit tussen "
+                  "de landen willen we?\n\n1. Bijdragen en aandelen\n2. Reserves en solidariteitsfonds\n"
+                  "3. Lonen en loonspanning",
+        },
+        "facilitators": [("DE", 1), ("AT", 0)], "members": 15, "pending": [("NL", 3)],
+    },
+    {
+        "theme": "governance", "joining": "moderated", "branches": ["BE", "FR", "NL"], "working": ["fr", "nl", "en"],
+        "original": "en",
+        "titles": {"en": "Governance", "nl": "Bestuur", "fr": "Gouvernance", "de": "Governance"},
+        "descriptions": {
+            "en": "How we decide together across Belgium, France and the Netherlands: the role of the branch boards, "
+                  "mandates and their limits, and how members can put an item on the assembly's agenda.",
+            "nl": "Hoe we samen beslissen in België, Frankrijk en Nederland: de rol van de raden van bestuur van de "
+                  "afdelingen, mandaten en hun grenzen, en hoe leden een punt op de agenda van de vergadering zetten.",
+            "fr": "Comment décider ensemble en Belgique, en France et aux Pays-Bas : le rôle des conseils "
+                  "d'administration des branches, les mandats et leurs limites, et comment les membres inscrivent "
+                  "un point à l'ordre du jour de l'assemblée.",
+            "de": "Wie wir in Belgien, Frankreich und den Niederlanden gemeinsam entscheiden: die Rolle der Vorstände "
+                  "der Zweige, Mandate und ihre Grenzen, und wie Mitglieder einen Punkt auf die Tagesordnung setzen.",
+        },
+        "facilitators": [("BE", 0), ("FR", 0)], "members": 12, "pending": [("BE", 3), ("NL", 2)],
+    },
+    {
+        "theme": "tools", "joining": "open", "branches": ["BE"], "working": ["nl", "fr"], "original": "nl",
+        "titles": {"nl": "Gedeelde werkplaats Brussel", "fr": "Atelier partagé de Bruxelles"},
+        "descriptions": {
+            "nl": "De Brusselse leden richten samen een werkplaats in: gereedschap, een planning en afspraken over "
+                  "het gebruik. We vergaderen om de twee weken, in het Nederlands en het Frans.",
+            "fr": "Les membres bruxellois aménagent ensemble un atelier : outillage, planning et règles d'usage. "
+                  "Nous nous réunissons toutes les deux semaines, en néerlandais et en français.",
+        },
+        "facilitators": [("BE", 1)], "members": 14, "pending": [], "joined": [("BE", 0), ("BE", 3)],
+    },
+    {
+        "theme": "membership", "joining": "open", "branches": ["BE"], "working": ["fr", "de"], "original": "fr",
+        "titles": {"fr": "Accueil des nouveaux membres en Wallonie", "de": "Aufnahme neuer Mitglieder in Wallonien"},
+        "descriptions": {
+            "fr": "Parrainage, journées d'accueil et documentation pour les nouveaux membres de Wallonie et de la "
+                  "Communauté germanophone.",
+            "de": "Patenschaften, Begrüßungstage und Unterlagen für neue Mitglieder in der Wallonie und der "
+                  "Deutschsprachigen Gemeinschaft.",
+        },
+        "facilitators": [("BE", 2)], "members": 8, "pending": [],
+    },
+    {
+        "theme": "other", "joining": "open", "branches": ["FR"], "working": ["fr"], "original": "fr",
+        "titles": {"fr": "Groupe local de Lyon"},
+        "descriptions": {
+            "fr": "Les membres de la région lyonnaise se retrouvent une fois par mois : entraide, visites de "
+                  "coopératives voisines et préparation des assemblées.",
+        },
+        "facilitators": [("FR", 1)], "members": 10, "pending": [],
+    },
+    {
+        "theme": "governance", "joining": "open", "branches": ["DE", "AT"], "working": ["de"], "original": "de",
+        "titles": {"de": "Zusammenarbeit im deutschsprachigen Raum", "en": "Cooperation in German-speaking countries"},
+        "descriptions": {
+            "de": "Die Zweige Deutschland und Österreich stimmen ihre Vorschläge für die Generalversammlung ab und "
+                  "teilen Vorlagen für Satzung und Beitragsordnung.",
+            "en": "The German and Austrian branches coordinate their proposals for the general assembly and share "
+                  "templates for the statutes and fee rules.",
+        },
+        "facilitators": [("AT", 1)], "members": 9, "pending": [],
+    },
+    {
+        "theme": "governance", "joining": "moderated", "branches": None, "working": ["en", "fr", "nl", "de"],
+        "original": "en", "archived": True,
+        "titles": {"en": "Revision of the statutes 2025", "fr": "Révision des statuts 2025",
+                   "nl": "Herziening van de statuten 2025", "de": "Satzungsänderung 2025"},
+        "descriptions": {
+            "en": "This workgroup prepared the statute changes adopted by the extraordinary general assembly of "
+                  "November 2025. Its work is kept here for reference.",
+            "fr": "Ce groupe a préparé les modifications des statuts adoptées par l'assemblée générale "
+                  "extraordinaire de novembre 2025. Ses travaux sont conservés ici.",
+            "nl": "Deze werkgroep bereidde de statutenwijziging voor die de buitengewone algemene vergadering van "
+                  "november 2025 aannam. Het werk blijft hier ter inzage.",
+            "de": "Diese Arbeitsgruppe hat die Satzungsänderung vorbereitet, die die außerordentliche "
+                  "Generalversammlung im November 2025 beschlossen hat. Ihre Arbeit bleibt hier einsehbar.",
+        },
+        "facilitators": [("BE", 1), ("NL", 0)], "members": 20, "pending": [],
+    },
+]
+
+
+def _load_workgroups(rng: random.Random, admin, branches: dict[str, Branch], members: dict[str, list[Member]]) -> int:
+    """The demo workgroups, created by the administrator, with facilitators, members and requests."""
+    from governance.workgroups import operations as workgroup_ops
+    from governance.workgroups.models import MembershipRole, MembershipStatus, WorkgroupMembership
+
+    now = utcnow()
+    active, pending = MembershipStatus.active.value, MembershipStatus.pending.value
+    for spec in WORKGROUPS:
+        scope = spec["branches"]
+        workgroup = workgroup_ops.create_workgroup(
+            actor=admin, titles=spec["titles"], descriptions=spec["descriptions"],
+            original_language=spec["original"], working_languages=spec["working"], theme=spec["theme"],
+            joining=spec["joining"], branch_ids=None if scope is None else {branches[c].id for c in scope},
+        )
+        workgroup.created_dt = now - dt.timedelta(days=rng.randint(20, 400))
+        placed = [(members[code][index], MembershipRole.facilitator.value, active)
+                  for code, index in spec["facilitators"]]
+        placed += [(members[code][index], MembershipRole.member.value, pending) for code, index in spec["pending"]]
+        placed += [(members[code][index], MembershipRole.member.value, active)
+                   for code, index in spec.get("joined", ())]
+        # the members with accounts (the first four of a branch) are placed by hand; the others at random
+        taken = {member.id for member, _role, _status in placed}
+        candidates = [m for code in (scope or members) for m in members[code][4:]
+                      if m.status == MemberStatus.active.value and m.id not in taken]
+        placed += [(member, MembershipRole.member.value, active)
+                   for member in rng.sample(candidates, min(spec["members"], len(candidates)))]
+        for member, role, status in placed:
+            joined = None if status == pending else now - dt.timedelta(days=rng.randint(1, 300))
+            db.session.add(WorkgroupMembership(workgroup_id=workgroup.id, member=member, role=role, status=status,
+                                               created_dt=joined or now - dt.timedelta(days=rng.randint(1, 10)),
+                                               joined_dt=joined))
+        db.session.flush()
+        if spec.get("archived"):
+            workgroup_ops.archive_workgroup(workgroup, actor=admin)
+    return len(WORKGROUPS)

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
-from governance.accounts import operations as account_ops
+from governance.core.dashboard import rendered_sections
 from governance.core.forms import EmptyForm
 from governance.core.navigation import safe_next_url
 from governance.extensions import db
-from governance.members.models import Branch, Member, MemberStatus
 
 bp = Blueprint("core", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/core")
@@ -17,13 +16,8 @@ bp = Blueprint("core", __name__, template_folder="templates", static_folder="sta
 
 @bp.route("/")
 def index():
-    branches = db.session.execute(
-        select(Branch, func.count(Member.id))
-        .outerjoin(Member, (Member.branch_id == Branch.id) & (Member.status == MemberStatus.active.value))
-        .group_by(Branch.id)
-        .order_by(Branch.code)
-    ).all()
-    return render_template("core/index.html", branches=branches)
+    """The home page: a welcome, then the sections the features register (see core.dashboard)."""
+    return render_template("core/index.html", sections=rendered_sections())
 
 
 @bp.route("/language", methods=["POST"])
@@ -34,7 +28,8 @@ def set_language():
         abort(400)
     session["lang"] = language
     if current_user.is_authenticated:
-        account_ops.set_language(current_user._get_current_object(), language)
+        # the account (a layer above core) keeps the choice for every device
+        current_user.set_language(language)
         db.session.commit()
     target = safe_next_url(request.form.get("next")) or url_for("core.index")
     return redirect(target, 303)
