@@ -70,16 +70,25 @@ def _import_models() -> None:
     import governance.core.audit  # noqa: F401
     import governance.core.outbox  # noqa: F401
     import governance.members.models  # noqa: F401
+    import governance.workgroups.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from governance.accounts.views import bp as accounts_bp
     from governance.core.views import bp as core_bp
     from governance.members.views import bp as members_bp
+    from governance.workgroups.views import bp as workgroups_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp, url_prefix="/account")
     app.register_blueprint(members_bp, url_prefix="/register")
+    app.register_blueprint(workgroups_bp, url_prefix="/workgroups")
+
+    from governance.members import home as members_home
+    from governance.workgroups import home as workgroups_home
+
+    members_home.register(app)
+    workgroups_home.register(app)
 
 
 def _register_cli(app: Flask) -> None:

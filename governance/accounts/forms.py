@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, PasswordField, SearchField, SelectField,
+                     StringField, SubmitField)
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from governance.accounts.operations import available_timezones
 from governance.accounts.passwords import MAX_LENGTH, password_problem
@@ -180,3 +182,35 @@ class InviteMemberForm(BaseForm):
 
     next = HiddenField()
     submit = SubmitField(_l("Invite to create an account"))
+
+
+# --- roles -----------------------------------------------------------------------------------------
+class RoleSearchForm(BaseForm):
+    """The search of the roles list: read from the query string, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search accounts by name or email"), validators=[Optional(), Length(max=200)])
+
+
+class GrantRoleForm(BaseForm):
+    role = SelectField(_l("Role"), choices=[], validate_choice=True,
+                       validators=[DataRequired(_l("Choose the role to give."))])
+    branch = SelectField(_l("For"), choices=[], validate_choice=True, default="")
+
+    def set_choices(self, branches) -> None:
+        from flask_babel import gettext as _
+
+        from governance.accounts.permissions import MANAGED_ROLES
+
+        self.role.choices = [("", _("Choose a role"))] + [(r.value, r.label) for r in MANAGED_ROLES]
+        # plain strings, made at request time: a branch's name is escaped like any other text
+        self.branch.choices = [("", _("The whole cooperative"))] + [
+            (b.code, _("Branch %(name)s (%(code)s)", name=b.name, code=b.code)) for b in branches]
+
+
+class RevokeRoleForm(BaseForm):
+    """The button that takes one role away; ``assignment`` names the role held."""
+
+    assignment = IntegerField(widget=HiddenInput(), validators=[InputRequired()])

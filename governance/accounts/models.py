@@ -84,6 +84,10 @@ class Account(UserMixin, db.Model):
     def __repr__(self) -> str:
         return f"<Account {self.id} {self.email}>"
 
+    def set_language(self, language: str) -> None:
+        """The interface language, chosen with the language switcher or on the profile."""
+        self.language = language
+
     # Flask-Login: the session carries the id and the session version together
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"

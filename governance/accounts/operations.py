@@ -262,7 +262,7 @@ def change_password(account: Account, current_password: str, new_password: str, 
 
 # --- profile ---------------------------------------------------------------------------------------
 def set_language(account: Account, language: str) -> None:
-    account.language = language
+    account.set_language(language)
     db.session.flush()
 
 
@@ -406,7 +406,34 @@ def regenerate_recovery_codes(account: Account, code: str, *, actor: Account, ad
 
 
 # --- roles -----------------------------------------------------------------------------------------
+class RoleScopeInvalid(InvalidInput):
+    """The role does not fit the scope asked for (an administrator of one branch, a board member of none)."""
+
+
+class AdministratorRoleKept(Conflict):
+    """The last administrator's role cannot be taken away: nobody could manage roles any more."""
+
+    default_message = _l("The cooperative must keep at least one administrator: give the administrator role to "
+                         "another account first.")
+
+
+class OwnAdministratorRoleKept(AdministratorRoleKept):
+    default_message = _l("You are the last administrator: give the administrator role to another account before "
+                         "giving up yours, or nobody could manage roles any more.")
+
+
+#: roles that exist only for the whole cooperative, and roles that exist only in a branch
+GLOBAL_ONLY_ROLES = frozenset({Role.admin.value})
+BRANCH_ONLY_ROLES = frozenset({Role.board_member.value})
+
+
 def grant_role(account: Account, role: Role, *, branch: Branch | None = None, actor=None) -> RoleAssignment:
+    """Give ``account`` the role, for the whole cooperative (``branch`` None) or one branch; audited as
+    ``role.granted``. Granting a role the account already holds changes nothing."""
+    if role.value in GLOBAL_ONLY_ROLES and branch is not None:
+        raise RoleScopeInvalid(_l("An administrator acts for the whole cooperative: leave the branch empty."))
+    if role.value in BRANCH_ONLY_ROLES and branch is None:
+        raise RoleScopeInvalid(_l("A board member belongs to the board of one branch: choose the branch."))
     scope = RoleAssignment.scope_for(branch.id if branch else None)
     for existing in account.roles:
         if existing.role == role.value and existing.scope_key == scope:
@@ -419,14 +446,25 @@ def grant_role(account: Account, role: Role, *, branch: Branch | None = None, ac
     return assignment
 
 
-def revoke_role(account: Account, role: Role, *, branch: Branch | None = None, actor=None) -> None:
+def revoke_role(account: Account, role: Role, *, branch: Branch | None = None, actor=None) -> bool:
+    """Take the role (in this scope) from ``account``; audited as ``role.revoked``. Returns whether it held it.
+
+    The last administrator's role is never taken away (:class:`AdministratorRoleKept`, 409); the
+    administrators' role rows stay locked until the transaction ends, so two administrators taking away
+    each other's role at the same moment cannot leave the cooperative with none.
+    """
     scope = RoleAssignment.scope_for(branch.id if branch else None)
     for existing in list(account.roles):
         if existing.role == role.value and existing.scope_key == scope:
+            if role == Role.admin and branch is None and is_last_administrator(account):
+                own = actor is not None and getattr(actor, "id", actor) == account.id
+                raise OwnAdministratorRoleKept() if own else AdministratorRoleKept()
             account.roles.remove(existing)
             db.session.flush()
             audit.record("role.revoked", actor=actor, obj=account, role=role.value,
                          branch=branch.code if branch else None)
+            return True
+    return False
 
 
 # --- invitations, claims, and linking an account to its register entry ------------------------------

@@ -86,3 +86,13 @@ def can_invite_member(account: Any, member: Member) -> bool:
 def can_bulk_invite(account: Any) -> bool:
     branch_ids = invite_branch_ids(account, bulk=True)
     return branch_ids is None or bool(branch_ids)
+
+
+# --- roles -----------------------------------------------------------------------------------------
+#: the roles given on the roles page (facilitators are named by their workgroup)
+MANAGED_ROLES = (Role.admin, Role.secretary, Role.board_member)
+
+
+def can_manage_roles(account: Any) -> bool:
+    """Only administrators give and take away roles."""
+    return _signed_in(account) and any(a.role == Role.admin.value and a.branch_id is None for a in account.roles)

@@ -5,15 +5,16 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from governance.accounts.models import Account, AccountToken, RecoveryCode
+from governance.accounts.models import Account, AccountToken, RecoveryCode, RoleAssignment
 from governance.core.audit import AuditEntry
 from governance.core.db_types import utcnow
 from governance.core.outbox import OutboxMessage
 from governance.extensions import db
 from governance.members.models import Branch, Member, MemberStatusChange
+from governance.members.queries import Page
 
 #: at most this many values in one IN (…) list: SQLite before 3.32 accepts 999 parameters
 IN_CHUNK = 900
@@ -92,6 +93,49 @@ def load_branches(branch_ids: Iterable[int]) -> None:
     """Put these branches in the session, so ``member.branch`` needs no query of its own."""
     for chunk in chunked(set(branch_ids)):
         db.session.execute(select(Branch).where(Branch.id.in_(chunk))).scalars().all()
+
+
+# --- roles -----------------------------------------------------------------------------------------
+#: accounts per page of the roles list
+ROLES_PER_PAGE = 50
+
+
+def _account_search(text: str):
+    """Every word in the name shown or the email address, ignoring case; wildcards matched literally."""
+    return and_(*(
+        or_(func.lower(Account.display_name).contains(word, autoescape=True),
+            func.lower(Account.email).contains(word, autoescape=True))
+        for word in (w.lower() for w in text.split()[:8])
+    ))
+
+
+def role_accounts_page(*, search: str = "", page: int = 1, per_page: int = ROLES_PER_PAGE) -> Page:
+    """Accounts holding a role (or, with a search, every account that matches), by name, with their roles
+    and the roles' branches: three queries whatever the page's length (count, page, roles)."""
+    conditions = [_account_search(search)] if search.strip() else [Account.roles.any()]
+    total = db.session.execute(select(func.count()).select_from(Account).where(*conditions)).scalar_one()
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    items = list(db.session.execute(
+        select(Account).where(*conditions)
+        .options(selectinload(Account.roles).joinedload(RoleAssignment.branch))
+        .order_by(func.lower(Account.display_name), Account.email, Account.id)
+        .limit(per_page).offset((page - 1) * per_page)
+    ).unique().scalars())
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def account_with_roles(account_id: int) -> Account | None:
+    """The account, its register entry and branch, and its roles with their branches."""
+    return db.session.execute(
+        select(Account).where(Account.id == account_id)
+        .options(selectinload(Account.roles).joinedload(RoleAssignment.branch),
+                 joinedload(Account.member).joinedload(Member.branch))
+    ).unique().scalar_one_or_none()
+
+
+def branches_by_name() -> list[Branch]:
+    return sorted(db.session.execute(select(Branch)).scalars(), key=lambda b: b.name.casefold())
 
 
 # --- personal data export (GDPR) -------------------------------------------------------------------
@@ -186,7 +230,7 @@ def _register_entry(member: Member) -> dict[str, Any]:
         "modified_at": _time(member.modified_dt),
         "status_history": [
             {"from": change.old_status, "to": change.new_status, "effective_on": _time(change.effective_on),
-             "source": change.source, "recorded_at": _time(change.created_dt)}
+             "source": change.source, "note": change.note, "recorded_at": _time(change.created_dt)}
             for change in history
         ],
     }

@@ -12,12 +12,14 @@ from sqlalchemy import select
 from governance.accounts import operations as ops
 from governance.accounts import queries, tokens
 from governance.accounts.forms import (AcceptInvitationForm, ChangePasswordForm, ClaimForm, DeleteAccountForm,
-                                       DeleteAccountWithCodeForm, ForgotPasswordForm, InvitationsForm,
+                                       DeleteAccountWithCodeForm, ForgotPasswordForm, GrantRoleForm, InvitationsForm,
                                        InviteMemberForm, ProfileForm, RecoveryCodesForm, ResetPasswordForm,
-                                       SecondFactorForm, SignInForm, TotpDisableForm, TotpSetupForm)
-from governance.accounts.models import TokenPurpose
-from governance.accounts.permissions import (ACCOUNT_STATUSES, can_bulk_invite, can_disable_totp,
-                                             can_invite_member, invite_branch_ids, must_enrol_totp, totp_required)
+                                       RevokeRoleForm, RoleSearchForm, SecondFactorForm, SignInForm, TotpDisableForm,
+                                       TotpSetupForm)
+from governance.accounts.models import Role, TokenPurpose
+from governance.accounts.permissions import (ACCOUNT_STATUSES, MANAGED_ROLES, can_bulk_invite, can_disable_totp,
+                                             can_invite_member, can_manage_roles, invite_branch_ids, must_enrol_totp,
+                                             totp_required, totp_required_roles)
 from governance.accounts.sessions import (begin_second_factor, clear_pending_second_factor, end_session,
                                           pending_account_id, pending_second_factor, start_session)
 from governance.core.errors import DomainError, InvalidInput
@@ -644,3 +646,122 @@ def delete_account():
 def _render_delete(form, account, status: int):
     return render_template("accounts/delete.html", form=form, account=account,
                            last_admin=ops.is_last_administrator(account, lock=False)), status
+
+
+# --- roles -----------------------------------------------------------------------------------------
+def role_scope_label(role: str, branch=None) -> str:
+    """"Secretary for the whole cooperative", "Board member for Belgium"."""
+    label = Role(role).label if role in Role._value2member_map_ else role
+    if branch is None:
+        return _("%(role)s for the whole cooperative", role=label)
+    return _("%(role)s for %(branch)s", role=label, branch=branch.name)
+
+
+@bp.app_context_processor
+def role_predicates():
+    return {"can_manage_roles": can_manage_roles, "role_scope_label": role_scope_label}
+
+
+def _role_manager():
+    account = current_user._get_current_object()
+    if not can_manage_roles(account):
+        abort(403)
+    return account
+
+
+@bp.route("/roles")
+@login_required
+def roles():
+    """Accounts holding a role, or with a search every account that matches."""
+    _role_manager()
+    form = RoleSearchForm(formdata=request.args)
+    if not form.validate():
+        return render_template("accounts/roles.html", form=form, page=None, search=""), 400
+    search = form.q.data or ""
+    page = queries.role_accounts_page(search=search, page=request.args.get("page", 1, type=int) or 1)
+    return render_template("accounts/roles.html", form=form, page=page, search=search)
+
+
+def _load_role_account(account_id: int):
+    holder = queries.account_with_roles(account_id)
+    if holder is None:
+        abort(404)
+    return holder
+
+
+def _render_account_roles(holder, *, grant_form=None, status: int = 200):
+    branches = queries.branches_by_name()
+    if grant_form is None:
+        grant_form = GrantRoleForm(formdata=None)
+        grant_form.set_choices(branches)
+    managed = {r.value for r in MANAGED_ROLES}
+    assignments = sorted(holder.roles, key=lambda a: (list(Role).index(Role(a.role)),
+                                                      a.branch.name.casefold() if a.branch else ""))
+    return render_template("accounts/account_roles.html", holder=holder, grant_form=grant_form,
+                           assignments=assignments, managed=managed,
+                           revoke_form=RevokeRoleForm(formdata=None)), status
+
+
+@bp.route("/roles/<int:account_id>")
+@login_required
+def roles_account(account_id: int):
+    _role_manager()
+    return _render_account_roles(_load_role_account(account_id))
+
+
+@bp.route("/roles/<int:account_id>/grant", methods=["POST"])
+@login_required
+def roles_grant(account_id: int):
+    actor = _role_manager()
+    holder = _load_role_account(account_id)
+    branches = queries.branches_by_name()
+    form = GrantRoleForm()
+    form.set_choices(branches)
+    if not form.validate_on_submit():
+        return _render_account_roles(holder, grant_form=form, status=422)
+    role = Role(form.role.data)
+    branch = next((b for b in branches if b.code == form.branch.data), None)
+    held = any(a.role == role.value and a.branch_id == (branch.id if branch else None) for a in holder.roles)
+    try:
+        ops.grant_role(holder, role, branch=branch, actor=actor)
+    except ops.RoleScopeInvalid as exc:
+        db.session.rollback()
+        form.branch.errors = [*form.branch.errors, str(exc)]
+        return _render_account_roles(_load_role_account(account_id), grant_form=form, status=exc.status_code)
+    db.session.commit()
+    label = role_scope_label(role.value, branch)
+    if held:
+        flash(_("%(name)s already holds this role: %(role)s.", name=holder.display_name, role=label), "info")
+    else:
+        flash(_("Role given to %(name)s: %(role)s.", name=holder.display_name, role=label), "success")
+        if role.value in totp_required_roles() and not holder.has_totp:
+            flash(_("%(name)s must set up two-step sign-in before using the portal again: they will be asked to "
+                    "on their next page.", name=holder.display_name), "info")
+    return redirect(url_for("accounts.roles_account", account_id=holder.id), 303)
+
+
+@bp.route("/roles/<int:account_id>/revoke", methods=["POST"])
+@login_required
+def roles_revoke(account_id: int):
+    actor = _role_manager()
+    holder = _load_role_account(account_id)
+    form = RevokeRoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    assignment = next((a for a in holder.roles if a.id == form.assignment.data), None)
+    if assignment is None or assignment.role not in {r.value for r in MANAGED_ROLES}:
+        abort(404)
+    role, branch = Role(assignment.role), assignment.branch
+    try:
+        ops.revoke_role(holder, role, branch=branch, actor=actor)
+    except ops.AdministratorRoleKept as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _render_account_roles(_load_role_account(account_id), status=exc.status_code)
+    label = role_scope_label(role.value, branch)
+    db.session.commit()
+    flash(_("Role taken from %(name)s: %(role)s.", name=holder.display_name, role=label), "success")
+    if not can_manage_roles(actor):
+        # one's own administrator role given up: the roles pages are closed now
+        return redirect(url_for("core.index"), 303)
+    return redirect(url_for("accounts.roles_account", account_id=holder.id), 303)

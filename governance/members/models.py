@@ -131,6 +131,8 @@ class MemberStatusChange(db.Model):
     effective_on: Mapped[dt.date] = mapped_column(Date)
     #: where it came from: "import", "manual", …
     source: Mapped[str] = mapped_column(String(20))
+    #: why, in the words of whoever entered the change by hand (imports leave it empty)
+    note: Mapped[str | None] = mapped_column(String(500))
     created_dt: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     member: Mapped[Member] = relationship(back_populates="status_history")

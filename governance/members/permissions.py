@@ -56,3 +56,18 @@ def can_manage_member(account: Any, member: Member) -> bool:
 def can_import_register(account: Any) -> bool:
     """May import the register export: it touches every branch, so only global administrators and secretaries."""
     return _signed_in(account) and _has_global(account, IMPORT_ROLES)
+
+
+# --- branches --------------------------------------------------------------------------------------
+#: roles that may read the branches' settings (in any scope)
+BRANCH_VIEW_ROLES = frozenset({Role.admin.value, Role.secretary.value})
+
+
+def can_view_branches(account: Any) -> bool:
+    """Administrators and secretaries (of the cooperative or of a branch) see the branches' settings."""
+    return _signed_in(account) and any(a.role in BRANCH_VIEW_ROLES for a in account.roles)
+
+
+def can_manage_branches(account: Any) -> bool:
+    """Only administrators create branches and change their settings."""
+    return _signed_in(account) and _has_global(account, frozenset({Role.admin.value}))

@@ -117,3 +117,12 @@ def member_with_history(member_id: int) -> Member | None:
 def status_history(member: Member) -> list[MemberStatusChange]:
     """Most recent first."""
     return sorted(member.status_history, key=lambda c: (c.effective_on, c.id), reverse=True)
+
+
+def all_branches() -> list[Branch]:
+    """Every branch, by code."""
+    return list(db.session.execute(select(Branch).order_by(Branch.code)).scalars())
+
+
+def branch_by_code(code: str) -> Branch | None:
+    return db.session.execute(select(Branch).where(Branch.code == code)).scalar_one_or_none()

@@ -28,13 +28,16 @@ POST_ROUTES = [
     "/account/claim",
     "/account/export",
     "/account/delete",
+    "/account/roles/{account_id}/grant",
+    "/account/roles/{account_id}/revoke",
 ]
 
 
 def test_the_list_covers_every_post_route(app):
     rules = {rule.rule for rule in app.url_map.iter_rules()
              if rule.endpoint.startswith("accounts.") and "POST" in rule.methods}
-    listed = {path.replace("{token}", "<token>").replace("{member_id}", "<int:member_id>") for path in POST_ROUTES}
+    listed = {path.replace("{token}", "<token>").replace("{member_id}", "<int:member_id>")
+              .replace("{account_id}", "<int:account_id>") for path in POST_ROUTES}
     assert rules == listed
 
 
@@ -52,11 +55,13 @@ def test_post_without_csrf_token_is_400(client, create_account, create_member, s
     version = account.session_version
     before = len(audit_events())
     messages = len(outbox())
-    response = client.post(path.format(token=raw, member_id=member.id), csrf=False, data={
+    roles = {(a.role, a.branch_id) for a in account.roles}
+    response = client.post(path.format(token=raw, member_id=member.id, account_id=account.id), csrf=False, data={
         "email": member.email, "number": member.number, "password": "x", "code": "123456",
         "new_password": "a long new passphrase", "confirm_password": "a long new passphrase",
         "current_password": TEST_PASSWORD, "display_name": "Changed", "language": "nl", "timezone": "Europe/Paris",
-        "branch": member.branch.code, "status": "active", "resend": "y",
+        "branch": member.branch.code, "status": "active", "resend": "y", "role": "secretary",
+        "assignment": account.roles[0].id,
     })
     assert response.status_code == 400
     assert "Your form had expired or was sent from elsewhere" in response.get_data(as_text=True)
@@ -65,6 +70,7 @@ def test_post_without_csrf_token_is_400(client, create_account, create_member, s
     assert account is not None
     assert account.session_version == version
     assert account.display_name != "Changed"
+    assert {(a.role, a.branch_id) for a in account.roles} == roles
     assert len(audit_events()) == before
     assert len(outbox()) == messages
     assert token.used_dt is None

@@ -49,6 +49,9 @@ FORM_STATES = {
     "account-two-factor-setup-sent-empty": (("member",), _send_empty("/account/two-factor/setup"), 422),
     "account-profile-sent-empty": (("member",), _send_empty("/account/profile", "main form:has(input[name=display_name])"), 422),
     "register-import-sent-empty": (("admin",), _send_empty("/register/import", "main form:has(input[type=file])"), 422),
+    "workgroup-create-sent-empty": (("admin",), _send_empty("/workgroups/new", "main form:has(textarea)"), 422),
+    "workgroup-edit-sent-empty": (("admin",), _send_empty("/workgroups/les-outils-que-nous-partageons/edit",
+                                                          "main form:has(textarea)"), 422),
 }
 
 #: the member persona (a member of Belgium with an account)
@@ -78,6 +81,15 @@ class DemoObjects:
         from governance.accounts.models import Account
 
         return self.session.execute(select(Account).where(Account.email == MEMBER_EMAIL)).scalar_one()
+
+    @cached_property
+    def workgroup(self):
+        """"Tools we share": open to the whole cooperative, moderated, written in French (the member persona,
+        who reads Dutch, sees the "original in …" notice and an "Ask to join" button), with pending requests."""
+        from governance.workgroups.models import Workgroup
+
+        return next(w for w in self.session.execute(select(Workgroup).order_by(Workgroup.id)).scalars()
+                    if w.titles.get("en") == "Tools we share")
 
     def _issued_token(self, action) -> str:
         """The raw token (as in the emailed link) that ``action`` makes with ``tokens.new_token()``."""
@@ -129,6 +141,7 @@ ARGUMENTS: dict[str, Callable[[DemoObjects], object]] = {
     "member_id": lambda demo: demo.member.id,
     "member_number": lambda demo: demo.member.number,
     "account_id": lambda demo: demo.account.id,
+    "workgroup_slug": lambda demo: demo.workgroup.slug,
     "accounts.reset_password:token": lambda demo: demo.password_reset_token,
     "accounts.accept_invitation:token": lambda demo: demo.invitation_token,
 }
