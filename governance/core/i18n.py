@@ -1,8 +1,11 @@
 """Locale and time-zone selection, and formatting helpers for templates."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
 from babel import Locale
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -67,3 +70,48 @@ def country_name(code: str) -> str:
         return Locale.parse(str(get_locale() or "en")).territories.get(code.upper(), code)
     except (ValueError, TypeError, AttributeError):
         return code
+
+
+# --- multilingual content: a mapping language → text plus the original language ---------------------
+@dataclass(frozen=True)
+class LocalText:
+    """A text chosen for a reader: ``is_fallback`` when it is not in one of the reader's languages
+    (the template then says "original in …" and marks the text with its ``lang``)."""
+
+    text: str
+    language: str
+    is_fallback: bool
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+
+def reader_languages() -> list[str]:
+    """The languages the reader reads content in, best first: the interface language, and the
+    language of their register entry when the interface has no catalog for it (an Italian member
+    reading the portal in English still prefers an Italian text)."""
+    if not has_request_context():
+        return ["en"]
+    languages = [str(get_locale() or "en")]
+    member = getattr(current_user, "member", None) if current_user else None
+    if member is not None and member.language not in current_app.config["LANGUAGES"]:
+        languages.insert(0, member.language)
+    return languages
+
+
+def pick_text(texts: Mapping[str, str] | None, original_language: str,
+              languages: Iterable[str] | None = None) -> LocalText:
+    """The text in the first of ``languages`` (the reader's) that has one, else the original, else any."""
+    texts = texts or {}
+    for code in (reader_languages() if languages is None else languages):
+        if texts.get(code):
+            return LocalText(texts[code], code, False)
+    if texts.get(original_language):
+        return LocalText(texts[original_language], original_language, True)
+    for code in sorted(texts):
+        if texts[code]:
+            return LocalText(texts[code], code, True)
+    return LocalText("", original_language, False)

@@ -12,13 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 
-from flask import current_app, has_request_context
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import (
     CheckConstraint,
     Column,
@@ -32,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from governance.core.db_types import MutableJSONDict, MutableJSONList, utcnow
 from governance.core.errors import Conflict
+from governance.core.i18n import LocalText, pick_text
 from governance.extensions import db
 from governance.members.models import Branch, Member
 
@@ -118,50 +115,6 @@ class WorkgroupArchived(Conflict):
 
 
 # --- multilingual texts ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class LocalText:
-    """A text chosen for a reader: ``is_fallback`` when it is not in one of the reader's languages
-    (the template then says "original in …" and marks the text with its ``lang``)."""
-
-    text: str
-    language: str
-    is_fallback: bool
-
-    def __str__(self) -> str:
-        return self.text
-
-    def __bool__(self) -> bool:
-        return bool(self.text)
-
-
-def reader_languages() -> list[str]:
-    """The languages the reader reads content in, best first: the interface language, and the
-    language of their register entry when the interface has no catalog for it (an Italian member
-    reading the portal in English still prefers an Italian text)."""
-    if not has_request_context():
-        return ["en"]
-    languages = [str(get_locale() or "en")]
-    member = getattr(current_user, "member", None) if current_user else None
-    if member is not None and member.language not in current_app.config["LANGUAGES"]:
-        languages.insert(0, member.language)
-    return languages
-
-
-def pick_text(texts: Mapping[str, str] | None, original_language: str,
-              languages: Iterable[str] | None = None) -> LocalText:
-    """The text in the first of ``languages`` (the reader's) that has one, else the original, else any."""
-    texts = texts or {}
-    for code in (reader_languages() if languages is None else languages):
-        if texts.get(code):
-            return LocalText(texts[code], code, False)
-    if texts.get(original_language):
-        return LocalText(texts[original_language], original_language, True)
-    for code in sorted(texts):
-        if texts[code]:
-            return LocalText(texts[code], code, True)
-    return LocalText("", original_language, False)
-
-
 # --- tables ----------------------------------------------------------------------------------------
 #: the branches a workgroup restricted to branches is open to. A branch that still scopes a workgroup
 #: cannot be deleted (RESTRICT): removing the row silently would widen or empty the scope.

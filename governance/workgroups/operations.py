@@ -367,7 +367,7 @@ def remove_facilitator(membership: WorkgroupMembership, *, actor,
 
 # --- notifications ---------------------------------------------------------------------------------
 def _email_context(workgroup: Workgroup, language: str) -> dict:
-    from governance.workgroups.models import pick_text
+    from governance.core.i18n import pick_text
 
     return {"workgroup_title": pick_text(workgroup.titles, workgroup.original_language, [language]).text}
 

@@ -17,7 +17,8 @@ from governance.members.models import MemberStatus
 from governance.workgroups import operations as ops
 from governance.workgroups import queries
 from governance.workgroups.forms import DirectoryFilterForm, workgroup_form
-from governance.workgroups.models import WorkgroupArchived, WorkgroupTheme, pick_text
+from governance.core.i18n import pick_text
+from governance.workgroups.models import WorkgroupArchived, WorkgroupTheme
 from governance.workgroups.permissions import (
     PREDICATES,
     can_answer_requests,

@@ -6,13 +6,8 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from governance.core.db_types import utcnow
-from governance.workgroups.models import (
-    LocalText,
-    Workgroup,
-    WorkgroupMembership,
-    pick_text,
-    workgroup_branches,
-)
+from governance.core.i18n import LocalText, pick_text
+from governance.workgroups.models import Workgroup, WorkgroupMembership, workgroup_branches
 
 
 def _fails(db, statement) -> None:
