@@ -3,7 +3,7 @@
 Nothing here writes to the database: :func:`governance.members.operations.import_register` reads a
 file with :func:`read_table`, plans with :func:`plan_import`, and applies the plan (unless it is a
 dry run, or a row is bad and partial imports are not allowed). The columns and the header names
-accepted in English, Dutch, French and German are documented in ``governance/members/IMPORT.md``.
+accepted in English, Dutch, French and German are documented in the README.
 """
 from __future__ import annotations
 
