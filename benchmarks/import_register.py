@@ -1,6 +1,6 @@
 """Measure the register import on a large file (not a test).
 
-    .venv/bin/python tests/members/measure_import.py [ROWS] [--xlsx]
+    .venv/bin/python benchmarks/import_register.py [ROWS] [--xlsx]
 
 Uses a fresh SQLite database in a temporary folder, or DATABASE_URL when set (its tables are
 dropped and created again: point it at a scratch database). Times three imports of the same
@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from governance import create_app  # noqa: E402
 from governance.config import normalise_database_url  # noqa: E402
