@@ -70,6 +70,7 @@ def _import_models() -> None:
     import governance.core.audit  # noqa: F401
     import governance.core.outbox  # noqa: F401
     import governance.members.models  # noqa: F401
+    import governance.proposals.models  # noqa: F401
     import governance.workgroups.models  # noqa: F401
 
 
@@ -77,12 +78,14 @@ def _register_blueprints(app: Flask) -> None:
     from governance.accounts.views import bp as accounts_bp
     from governance.core.views import bp as core_bp
     from governance.members.views import bp as members_bp
+    from governance.proposals.views import bp as proposals_bp
     from governance.workgroups.views import bp as workgroups_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp, url_prefix="/account")
     app.register_blueprint(members_bp, url_prefix="/register")
     app.register_blueprint(workgroups_bp, url_prefix="/workgroups")
+    app.register_blueprint(proposals_bp, url_prefix="/workgroups")
 
     from governance.members import home as members_home
     from governance.workgroups import home as workgroups_home

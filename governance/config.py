@@ -104,6 +104,8 @@ def default_settings(instance_path: str) -> dict:
         "MAIL_RETRY_BASE_SECONDS": _env_int("MAIL_RETRY_BASE_SECONDS", 60),
         "MAIL_BATCH_SIZE": _env_int("MAIL_BATCH_SIZE", 200),
         "SERVER_NAME_FOR_EMAIL": os.environ.get("PORTAL_URL", "http://127.0.0.1:5000"),
+        #: supports that make a proposal ready for a vote (unset: a facilitator decides)
+        "PROPOSAL_SUPPORT_THRESHOLD": _env_int("PROPOSAL_SUPPORT_THRESHOLD", 0) or None,
         #: roles that must use a second factor (TOTP); production can add roles, never remove these
         "TOTP_REQUIRED_ROLES": ("admin", "secretary"),
         # shown to readers so that a rewritten audit chain can be noticed from outside

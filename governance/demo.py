@@ -163,10 +163,11 @@ def load_demo(seed: int = 2026) -> dict[str, int]:
             if member is member_list[1]:
                 account_ops.grant_role(account, Role.board_member, branch=member.branch, actor=admin)
     workgroups = _load_workgroups(rng, admin, branches, members)
+    proposals = _load_proposals(rng, members)
     audit.record("demo.loaded", actor=admin, branches=len(branches), members=sum(map(len, members.values())))
     db.session.flush()
     return {"branches": len(branches), "members": sum(map(len, members.values())), "accounts": accounts,
-            "workgroups": workgroups}
+            "workgroups": workgroups, "proposals": proposals}
 
 
 # --- workgroups ------------------------------------------------------------------------------------
@@ -349,3 +350,106 @@ def _load_workgroups(rng: random.Random, admin, branches: dict[str, Branch], mem
         if spec.get("archived"):
             workgroup_ops.archive_workgroup(workgroup, actor=admin)
     return len(WORKGROUPS)
+
+
+# --- proposals -------------------------------------------------------------------------------------
+#: the demo proposals: the workgroup (by its English title), the author (branch, index: a member with an
+#: account who is in the workgroup), texts of each revision, the state reached, and how many supports.
+PROPOSALS = [
+    {
+        "workgroup": "Tools we share", "author": ("FR", 2), "coauthors": [("FR", 3)], "original": "fr",
+        "revisions": [
+            ({"fr": "Un calendrier commun pour les camionnettes", "en": "One shared calendar for the vans"},
+             {"fr": "Les camionnettes des ateliers sont réservées dans un calendrier commun.\n\n"
+                    "- réservation une semaine à l'avance\n- clés à l'accueil",
+              "en": "The workshops' vans are booked in one shared calendar.\n\n"
+                    "- booked a week ahead\n- keys at the front desk"}),
+            ({"fr": "Un calendrier commun pour les camionnettes", "en": "One shared calendar for the vans"},
+             {"fr": "Les camionnettes des ateliers sont réservées dans un calendrier commun.\n\n"
+                    "- réservation jusqu'à deux semaines à l'avance\n- clés à l'accueil\n"
+                    "- le plein est fait au retour",
+              "en": "The workshops' vans are booked in one shared calendar.\n\n"
+                    "- booked up to two weeks ahead\n- keys at the front desk\n- the tank is filled on return"}),
+        ],
+        "state": "discussion", "supports": 5, "threshold": 12,
+    },
+    {
+        "workgroup": "Tools we share", "author": ("FR", 3), "coauthors": [], "original": "en",
+        "revisions": [
+            ({"en": "Insurance for shared tools", "fr": "Assurer les outils partagés"},
+             {"en": "We take out one insurance policy for every tool members lend each other.",
+              "fr": "Nous souscrivons une seule assurance pour tous les outils que les membres se prêtent."}),
+        ],
+        "state": "draft", "supports": 0, "threshold": None,
+    },
+    {
+        "workgroup": "Who is the cooperative for?", "author": ("FR", 0), "coauthors": [("BE", 0)], "original": "en",
+        "revisions": [
+            ({"en": "Welcome members who are not salaried", "fr": "Accueillir les membres non salariés"},
+             {"en": "Freelancers and volunteers can become members on the same terms as salaried workers.",
+              "fr": "Les indépendants et les bénévoles deviennent membres aux mêmes conditions que les salariés."}),
+            ({"en": "Welcome members who are not salaried", "fr": "Accueillir les membres non salariés"},
+             {"en": "Freelancers, volunteers and retired workers can become members on the same terms as "
+                    "salaried workers.",
+              "fr": "Les indépendants, les bénévoles et les retraités deviennent membres aux mêmes conditions que "
+                    "les salariés."}),
+        ],
+        "state": "ready_for_vote", "supports": 8, "threshold": 8,
+    },
+]
+
+
+def _load_proposals(rng: random.Random, members: dict[str, list[Member]]) -> int:
+    """The demo proposals, written through the operations by members with accounts, with revisions,
+    co-authors and supports (supports of members without accounts are added as rows)."""
+    from governance.accounts.models import Account
+    from governance.proposals import operations as proposal_ops
+    from governance.proposals.models import ProposalState, ProposalSupport
+    from governance.workgroups.models import (
+        MembershipStatus,
+        Workgroup,
+        WorkgroupMembership,
+    )
+
+    workgroups = {w.titles.get("en"): w for w in db.session.execute(select(Workgroup)).scalars()}
+
+    def account_of(member: Member) -> Account:
+        return db.session.execute(select(Account).where(Account.member_id == member.id)).scalar_one()
+
+    def membership_of(workgroup: Workgroup, member: Member):
+        return db.session.execute(select(WorkgroupMembership).where(
+            WorkgroupMembership.workgroup_id == workgroup.id, WorkgroupMembership.member_id == member.id)
+        ).scalar_one_or_none()
+
+    for spec in PROPOSALS:
+        workgroup = workgroups[spec["workgroup"]]
+        author = account_of(members[spec["author"][0]][spec["author"][1]])
+        mine = membership_of(workgroup, author.member)
+        (titles, bodies), *edits = spec["revisions"]
+        proposal = proposal_ops.create_proposal(workgroup, actor=author, membership=mine, titles=titles,
+                                                bodies=bodies, original_language=spec["original"],
+                                                support_threshold=spec["threshold"])
+        for code, index in spec["coauthors"]:
+            proposal_ops.add_coauthor(proposal, members[code][index].id, actor=author, membership=mine)
+        for titles, bodies in edits:
+            proposal_ops.edit_proposal(proposal, actor=author, membership=mine, titles=titles, bodies=bodies,
+                                       original_language=spec["original"])
+        if spec["state"] != "draft":
+            proposal_ops.change_state(proposal, ProposalState.discussion, actor=author, membership=mine)
+        if spec["supports"]:
+            candidates = list(db.session.execute(
+                select(WorkgroupMembership.member_id).where(
+                    WorkgroupMembership.workgroup_id == workgroup.id,
+                    WorkgroupMembership.status == MembershipStatus.active.value,
+                    WorkgroupMembership.member_id.not_in(proposal.author_ids))
+                .order_by(WorkgroupMembership.member_id)).scalars())
+            for member_id in rng.sample(candidates, min(spec["supports"], len(candidates))):
+                db.session.add(ProposalSupport(proposal_id=proposal.id, member_id=member_id))
+            db.session.flush()
+        if spec["state"] == "ready_for_vote":
+            proposal.mark_ready()
+            audit.record("proposal.state_changed", actor=None, obj=proposal, workgroup_id=workgroup.id,
+                         old="discussion", new=proposal.state, cause="support_threshold",
+                         threshold=proposal.support_threshold)
+        db.session.flush()
+    return len(PROPOSALS)

@@ -52,6 +52,9 @@ FORM_STATES = {
     "workgroup-create-sent-empty": (("admin",), _send_empty("/workgroups/new", "main form:has(textarea)"), 422),
     "workgroup-edit-sent-empty": (("admin",), _send_empty("/workgroups/les-outils-que-nous-partageons/edit",
                                                           "main form:has(textarea)"), 422),
+    # the member persona belongs to "Who is the cooperative for?"
+    "proposal-create-sent-empty": (("member",), _send_empty("/workgroups/who-is-the-cooperative-for/proposals/new",
+                                                            "main form:has(textarea)"), 422),
 }
 
 #: the member persona (a member of Belgium with an account)
@@ -90,6 +93,16 @@ class DemoObjects:
 
         return next(w for w in self.session.execute(select(Workgroup).order_by(Workgroup.id)).scalars()
                     if w.titles.get("en") == "Tools we share")
+
+    @cached_property
+    def proposal(self):
+        """"One shared calendar for the vans": in discussion in "Tools we share", with two revisions (so the
+        changes page has a difference to show), co-authors and supports."""
+        from governance.proposals.models import Proposal
+
+        return next(p for p in self.session.execute(
+            select(Proposal).where(Proposal.workgroup_id == self.workgroup.id).order_by(Proposal.id)).scalars()
+            if p.state == "discussion")
 
     def _issued_token(self, action) -> str:
         """The raw token (as in the emailed link) that ``action`` makes with ``tokens.new_token()``."""
@@ -142,6 +155,7 @@ ARGUMENTS: dict[str, Callable[[DemoObjects], object]] = {
     "member_number": lambda demo: demo.member.number,
     "account_id": lambda demo: demo.account.id,
     "workgroup_slug": lambda demo: demo.workgroup.slug,
+    "proposal_id": lambda demo: demo.proposal.id,
     "accounts.reset_password:token": lambda demo: demo.password_reset_token,
     "accounts.accept_invitation:token": lambda demo: demo.invitation_token,
 }

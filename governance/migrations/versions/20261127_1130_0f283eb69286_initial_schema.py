@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 996593c38828
+Revision ID: 0f283eb69286
 Revises: 
-Create Date: 2026-11-27 11:13:59.423481
+Create Date: 2026-11-27 11:30:37.545918
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '996593c38828'
+revision = '0f283eb69286'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -230,6 +230,31 @@ def upgrade():
     with op.batch_alter_table('workgroups', schema=None) as batch_op:
         batch_op.create_index('ix_workgroups_state_theme', ['state', 'theme'], unique=False)
 
+    op.create_table('proposals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('workgroup_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('titles', sa.JSON(), nullable=False),
+    sa.Column('bodies', sa.JSON(), nullable=False),
+    sa.Column('original_language', sa.String(length=8), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('support_threshold', sa.Integer(), nullable=True),
+    sa.Column('decision_reason', sa.Text(), nullable=True),
+    sa.Column('state_changed_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('modified_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("original_language <> ''", name=op.f('ck_proposals_original_language_not_empty')),
+    sa.CheckConstraint("state IN ('draft', 'discussion', 'ready_for_vote', 'adopted', 'rejected', 'withdrawn', 'archived')", name=op.f('ck_proposals_state_valid')),
+    sa.CheckConstraint("state NOT IN ('adopted', 'rejected') OR decision_reason IS NOT NULL", name=op.f('ck_proposals_decision_has_reason')),
+    sa.CheckConstraint('support_threshold IS NULL OR support_threshold >= 1', name=op.f('ck_proposals_support_threshold_positive')),
+    sa.ForeignKeyConstraint(['author_id'], ['members.id'], name=op.f('fk_proposals_author_id_members'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['workgroup_id'], ['workgroups.id'], name=op.f('fk_proposals_workgroup_id_workgroups'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposals'))
+    )
+    with op.batch_alter_table('proposals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposals_author_id'), ['author_id'], unique=False)
+        batch_op.create_index('ix_proposals_workgroup_state', ['workgroup_id', 'state'], unique=False)
+
     op.create_table('workgroup_branches',
     sa.Column('workgroup_id', sa.Integer(), nullable=False),
     sa.Column('branch_id', sa.Integer(), nullable=False),
@@ -262,11 +287,64 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_workgroup_memberships_member_id'), ['member_id'], unique=False)
         batch_op.create_index('ix_workgroup_memberships_workgroup_status_role', ['workgroup_id', 'status', 'role'], unique=False)
 
+    op.create_table('proposal_coauthors',
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_proposal_coauthors_member_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], name=op.f('fk_proposal_coauthors_proposal_id_proposals'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('proposal_id', 'member_id', name=op.f('pk_proposal_coauthors'))
+    )
+    with op.batch_alter_table('proposal_coauthors', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposal_coauthors_member_id'), ['member_id'], unique=False)
+
+    op.create_table('proposal_revisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('titles', sa.JSON(), nullable=False),
+    sa.Column('bodies', sa.JSON(), nullable=False),
+    sa.Column('original_language', sa.String(length=8), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('number >= 1', name=op.f('ck_proposal_revisions_number_positive')),
+    sa.ForeignKeyConstraint(['author_id'], ['members.id'], name=op.f('fk_proposal_revisions_author_id_members'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], name=op.f('fk_proposal_revisions_proposal_id_proposals'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_revisions')),
+    sa.UniqueConstraint('proposal_id', 'number', name=op.f('uq_proposal_revisions_proposal_id_number'))
+    )
+    with op.batch_alter_table('proposal_revisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposal_revisions_author_id'), ['author_id'], unique=False)
+
+    op.create_table('proposal_supports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_proposal_supports_member_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], name=op.f('fk_proposal_supports_proposal_id_proposals'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_supports')),
+    sa.UniqueConstraint('proposal_id', 'member_id', name=op.f('uq_proposal_supports_proposal_id_member_id'))
+    )
+    with op.batch_alter_table('proposal_supports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposal_supports_member_id'), ['member_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('proposal_supports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proposal_supports_member_id'))
+
+    op.drop_table('proposal_supports')
+    with op.batch_alter_table('proposal_revisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proposal_revisions_author_id'))
+
+    op.drop_table('proposal_revisions')
+    with op.batch_alter_table('proposal_coauthors', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proposal_coauthors_member_id'))
+
+    op.drop_table('proposal_coauthors')
     with op.batch_alter_table('workgroup_memberships', schema=None) as batch_op:
         batch_op.drop_index('ix_workgroup_memberships_workgroup_status_role')
         batch_op.drop_index(batch_op.f('ix_workgroup_memberships_member_id'))
@@ -276,6 +354,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_workgroup_branches_branch_id'))
 
     op.drop_table('workgroup_branches')
+    with op.batch_alter_table('proposals', schema=None) as batch_op:
+        batch_op.drop_index('ix_proposals_workgroup_state')
+        batch_op.drop_index(batch_op.f('ix_proposals_author_id'))
+
+    op.drop_table('proposals')
     with op.batch_alter_table('workgroups', schema=None) as batch_op:
         batch_op.drop_index('ix_workgroups_state_theme')
 
