@@ -26,8 +26,7 @@ from governance.proposals.permissions import (
     can_edit_proposal,
     can_view_proposal,
 )
-from governance.workgroups import queries as workgroup_queries
-from governance.workgroups.permissions import can_view_workgroup
+from governance.workgroups.views import load_workgroup
 
 bp = Blueprint("proposals", __name__, template_folder="templates")
 
@@ -51,16 +50,9 @@ def _member_id() -> int | None:
     return member.id if member is not None else None
 
 
-def _load_workgroup(slug: str):
-    workgroup = workgroup_queries.workgroup_by_slug(slug)
-    if workgroup is None or not can_view_workgroup(_account(), workgroup):
-        abort(404)
-    return workgroup, workgroup_queries.membership_of(workgroup, _member_id())
-
-
 def _load(slug: str, proposal_id: int):
     """The workgroup, the proposal and the reader's membership; 404 for what the reader may not see."""
-    workgroup, membership = _load_workgroup(slug)
+    workgroup, membership = load_workgroup(slug)
     proposal = queries.proposal_in(workgroup, proposal_id)
     if proposal is None or not can_view_proposal(_account(), proposal):
         abort(404)
@@ -125,7 +117,7 @@ def _render_form(form, workgroup, proposal=None, status: int = 200):
 @bp.route("/<workgroup_slug>/proposals/new", methods=["GET", "POST"])
 @login_required
 def create(workgroup_slug: str):
-    workgroup, membership = _load_workgroup(workgroup_slug)
+    workgroup, membership = load_workgroup(workgroup_slug)
     account = _account()
     if not can_create_proposal(account, workgroup, membership):
         abort(403)

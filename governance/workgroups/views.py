@@ -52,8 +52,9 @@ def _member_id() -> int | None:
     return member.id if member is not None else None
 
 
-def _load(slug: str):
-    """The workgroup and the reader's own membership of it; 404 for what the reader may not see."""
+def load_workgroup(slug: str):
+    """The workgroup and the reader's own membership of it; 404 for what the reader may not see.
+    (Features inside a workgroup, such as proposals, load it the same way.)"""
     workgroup = queries.workgroup_by_slug(slug)
     if workgroup is None or not can_view_workgroup(_account(), workgroup):
         abort(404)
@@ -117,14 +118,14 @@ def _render_workgroup(workgroup, membership):
 @bp.route("/<workgroup_slug>")
 @login_required
 def workgroup(workgroup_slug: str):
-    workgroup, membership = _load(workgroup_slug)
+    workgroup, membership = load_workgroup(workgroup_slug)
     return _render_workgroup(workgroup, membership)
 
 
 @bp.route("/<workgroup_slug>/join", methods=["POST"])
 @login_required
 def join(workgroup_slug: str):
-    workgroup, membership = _load(workgroup_slug)
+    workgroup, membership = load_workgroup(workgroup_slug)
     account = _account()
     if account.member is None:
         abort(403)
@@ -143,7 +144,7 @@ def join(workgroup_slug: str):
 @bp.route("/<workgroup_slug>/leave", methods=["POST"])
 @login_required
 def leave(workgroup_slug: str):
-    workgroup, membership = _load(workgroup_slug)
+    workgroup, membership = load_workgroup(workgroup_slug)
     account = _account()
     if account.member is None:
         abort(403)
@@ -162,7 +163,7 @@ def leave(workgroup_slug: str):
 @bp.route("/<workgroup_slug>/archive", methods=["POST"])
 @login_required
 def archive(workgroup_slug: str):
-    workgroup, membership = _load(workgroup_slug)
+    workgroup, membership = load_workgroup(workgroup_slug)
     if not can_manage_workgroup(_account(), workgroup, membership):
         abort(403)
     try:
@@ -177,7 +178,7 @@ def archive(workgroup_slug: str):
 @bp.route("/<workgroup_slug>/unarchive", methods=["POST"])
 @login_required
 def unarchive(workgroup_slug: str):
-    workgroup, membership = _load(workgroup_slug)
+    workgroup, membership = load_workgroup(workgroup_slug)
     if not can_manage_workgroup(_account(), workgroup, membership):
         abort(403)
     try:
@@ -240,7 +241,7 @@ def create():
 @bp.route("/<workgroup_slug>/edit", methods=["GET", "POST"])
 @login_required
 def edit(workgroup_slug: str):
-    workgroup, membership = _load(workgroup_slug)
+    workgroup, membership = load_workgroup(workgroup_slug)
     account = _account()
     if not can_manage_workgroup(account, workgroup, membership):
         abort(403)
@@ -281,7 +282,7 @@ def _render_members(workgroup, membership):
 @bp.route("/<workgroup_slug>/members")
 @login_required
 def members(workgroup_slug: str):
-    workgroup, membership = _load(workgroup_slug)
+    workgroup, membership = load_workgroup(workgroup_slug)
     if not can_view_members(_account(), workgroup, membership):
         abort(403)
     return _render_members(workgroup, membership)
@@ -302,7 +303,7 @@ _MEMBER_ACTIONS = {
           methods=["POST"])
 @login_required
 def member_action(workgroup_slug: str, member_id: int, action: str):
-    workgroup, membership = _load(workgroup_slug)
+    workgroup, membership = load_workgroup(workgroup_slug)
     account = _account()
     if not can_view_members(account, workgroup, membership):
         abort(403)
