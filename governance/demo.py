@@ -318,7 +318,11 @@ WORKGROUPS = [
 def _load_workgroups(rng: random.Random, admin, branches: dict[str, Branch], members: dict[str, list[Member]]) -> int:
     """The demo workgroups, created by the administrator, with facilitators, members and requests."""
     from governance.workgroups import operations as workgroup_ops
-    from governance.workgroups.models import MembershipRole, MembershipStatus, WorkgroupMembership
+    from governance.workgroups.models import (
+        MembershipRole,
+        MembershipStatus,
+        WorkgroupMembership,
+    )
 
     now = utcnow()
     active, pending = MembershipStatus.active.value, MembershipStatus.pending.value
@@ -372,6 +376,11 @@ PROPOSALS = [
                     "- booked up to two weeks ahead\n- keys at the front desk\n- the tank is filled on return"}),
         ],
         "state": "discussion", "supports": 5, "threshold": 12,
+        "comments": [
+            ("Could the calendar also show **which branch** has each van? We often drive across the border.",
+             "Good idea: each booking will show the branch that lends the van."),
+            ("How far ahead can a van be booked?", None),
+        ],
     },
     {
         "workgroup": "Tools we share", "author": ("FR", 3), "coauthors": [], "original": "en",
@@ -452,4 +461,32 @@ def _load_proposals(rng: random.Random, members: dict[str, list[Member]]) -> int
                          old="discussion", new=proposal.state, cause="support_threshold",
                          threshold=proposal.support_threshold)
         db.session.flush()
+        if spec.get("comments"):
+            _load_comments(proposal, author, spec["comments"])
     return len(PROPOSALS)
+
+
+def _load_comments(proposal, author, comments) -> None:
+    """A short thread on a demo proposal: comments by other members of the workgroup with accounts (a co-author
+    too), each followed by the author's reply."""
+    from governance.accounts.models import Account
+    from governance.proposals import operations as proposal_ops
+    from governance.workgroups.models import MembershipStatus, WorkgroupMembership
+
+    commenters = list(db.session.execute(
+        select(Account, WorkgroupMembership).join(WorkgroupMembership,
+                                                  WorkgroupMembership.member_id == Account.member_id)
+        .where(WorkgroupMembership.workgroup_id == proposal.workgroup_id,
+               WorkgroupMembership.status == MembershipStatus.active.value,
+               Account.member_id != author.member_id)
+        .order_by(Account.id)).all())
+    mine = db.session.execute(select(WorkgroupMembership).where(
+        WorkgroupMembership.workgroup_id == proposal.workgroup_id,
+        WorkgroupMembership.member_id == author.member_id)).scalar_one()
+    for i, (body, reply) in enumerate(comments):
+        if not commenters:
+            break
+        account, membership = commenters[i % len(commenters)]
+        comment = proposal_ops.add_comment(proposal, body, actor=account, membership=membership)
+        if reply:
+            proposal_ops.add_comment(proposal, reply, actor=author, membership=mine, parent=comment)

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from governance.core.forms import BaseForm
 from governance.core.i18n import language_name
-from governance.proposals.operations import BODY_MAX, REASON_MAX, TITLE_MAX
+from governance.proposals.operations import BODY_MAX, COMMENT_MAX, REASON_MAX, TITLE_MAX
 
 
 class ProposalFormBase(BaseForm):
@@ -97,3 +97,32 @@ class DecisionForm(BaseForm):
                          validators=[InputRequired()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=REASON_MAX)], render_kw={"rows": 4})
     submit = SubmitField(_l("Record the decision"))
+
+
+# --- comments --------------------------------------------------------------------------------------
+class CommentForm(BaseForm):
+    body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=COMMENT_MAX)],
+                         render_kw={"rows": 6})
+    submit = SubmitField(_l("Publish the comment"))
+
+
+class ReplyForm(CommentForm):
+    body = TextAreaField(_l("Your reply"), validators=[DataRequired(), Length(max=COMMENT_MAX)],
+                         render_kw={"rows": 6})
+    submit = SubmitField(_l("Publish the reply"))
+
+
+class EditCommentForm(CommentForm):
+    submit = SubmitField(_l("Save the comment"))
+
+
+class FlagForm(BaseForm):
+    reason = TextAreaField(_l("Why should a facilitator look at this comment? (optional)"),
+                           validators=[Optional(), Length(max=REASON_MAX)], render_kw={"rows": 3})
+    submit = SubmitField(_l("Flag for the facilitators"))
+
+
+class HideForm(BaseForm):
+    reason = TextAreaField(_l("Reason for hiding"), validators=[DataRequired(), Length(max=REASON_MAX)],
+                           render_kw={"rows": 3})
+    submit = SubmitField(_l("Hide the comment"))

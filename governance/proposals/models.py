@@ -241,3 +241,92 @@ class ProposalSupport(db.Model):
 
     def __repr__(self) -> str:
         return f"<ProposalSupport proposal={self.proposal_id} member={self.member_id}>"
+
+
+# --- comments --------------------------------------------------------------------------------------
+#: replies nest at most this deep (a top-level comment is at depth 1)
+COMMENT_MAX_DEPTH = 3
+
+
+class Comment(db.Model):
+    """A member's comment on a proposal, or a reply to another comment (at most three levels deep).
+
+    The body is Markdown, rendered only through the shared sanitising renderer. A deleted comment keeps its
+    place in the thread (soft delete); a facilitator may hide one with a reason that stays visible.
+    """
+
+    __tablename__ = "proposal_comments"
+    __table_args__ = (
+        CheckConstraint(f"depth >= 1 AND depth <= {COMMENT_MAX_DEPTH}", name="depth_range"),
+        CheckConstraint("(parent_id IS NULL) = (depth = 1)", name="depth_matches_parent"),
+        CheckConstraint("(thread_id IS NULL) = (depth = 1)", name="thread_matches_depth"),
+        CheckConstraint("(hidden_by_id IS NULL) = (hidden_reason IS NULL)", name="hidden_has_reason"),
+        CheckConstraint("body <> ''", name="body_not_empty"),
+        Index("ix_proposal_comments_proposal_parent", "proposal_id", "parent_id", "created_dt"),
+        Index("ix_proposal_comments_thread", "thread_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="RESTRICT"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("proposal_comments.id", ondelete="CASCADE"))
+    #: the top-level comment of the thread (None for a top-level comment), so a page loads its threads at once
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("proposal_comments.id", ondelete="CASCADE"))
+    depth: Mapped[int] = mapped_column(default=1)
+    body: Mapped[str] = mapped_column(Text)
+    created_dt: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    edited_dt: Mapped[dt.datetime | None]
+    is_deleted: Mapped[bool] = mapped_column(default=False)
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+
+    proposal: Mapped[Proposal] = relationship(lazy="raise_on_sql")
+    author: Mapped[Member] = relationship(lazy="raise_on_sql")
+    parent: Mapped[Comment | None] = relationship(remote_side=[id], foreign_keys=[parent_id], lazy="raise_on_sql")
+
+    def __repr__(self) -> str:
+        return f"<Comment {self.id} proposal={self.proposal_id} depth={self.depth}>"
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_reason is not None
+
+    @property
+    def is_visible(self) -> bool:
+        return not self.is_deleted and not self.is_hidden
+
+    @property
+    def can_have_replies(self) -> bool:
+        return self.depth < COMMENT_MAX_DEPTH
+
+
+class CommentRevision(db.Model):
+    """A comment's body as it was before an edit."""
+
+    __tablename__ = "proposal_comment_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("proposal_comments.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    #: when this body was written (the comment's creation or its previous edit)
+    written_dt: Mapped[dt.datetime]
+    created_dt: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<CommentRevision {self.id} comment={self.comment_id}>"
+
+
+class CommentFlag(db.Model):
+    """A member flags a comment for the facilitators, once per comment."""
+
+    __tablename__ = "proposal_comment_flags"
+    __table_args__ = (UniqueConstraint("comment_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("proposal_comments.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_dt: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<CommentFlag comment={self.comment_id} member={self.member_id}>"

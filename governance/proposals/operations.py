@@ -15,11 +15,16 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from governance.core import audit
+from governance.core.db_types import utcnow
 from governance.core.errors import Conflict, InvalidInput, NotAllowed
 from governance.extensions import db
 from governance.members.models import Member
 from governance.proposals import permissions
 from governance.proposals.models import (
+    COMMENT_MAX_DEPTH,
+    Comment,
+    CommentFlag,
+    CommentRevision,
     Proposal,
     ProposalRevision,
     ProposalState,
@@ -258,3 +263,120 @@ def unsupport(proposal: Proposal, *, actor, membership: WorkgroupMembership | No
                                                                ProposalSupport.member_id == actor.member.id))
     if not deleted.rowcount:
         raise NotSupported()
+
+
+# --- comments --------------------------------------------------------------------------------------
+COMMENT_MAX = 10000
+
+
+class CommentTooDeep(Conflict):
+    default_message = _l("Replies nest at most three levels deep: reply to an earlier comment of the thread.")
+
+
+class AlreadyFlagged(Conflict):
+    default_message = _l("You have flagged this comment already.")
+
+
+def _comment_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput(_l("Write the comment."))
+    if len(body) > COMMENT_MAX:
+        raise InvalidInput()
+    return body
+
+
+def _record_comment(event: str, comment: Comment, proposal: Proposal, actor, **data) -> None:
+    audit.record(f"comment.{event}", actor=actor, obj=comment, proposal_id=proposal.id,
+                 workgroup_id=proposal.workgroup_id, **data)
+
+
+def add_comment(proposal: Proposal, body: str, *, actor, membership: WorkgroupMembership | None,
+                parent: Comment | None = None) -> Comment:
+    """A comment by the actor's member, or a reply to ``parent`` (a comment of the same proposal)."""
+    _writable(proposal)
+    if not permissions.can_comment(actor, proposal, membership):
+        raise NotAllowed()
+    body = _comment_body(body)
+    depth, thread_id = 1, None
+    if parent is not None:
+        if parent.proposal_id != proposal.id:
+            raise InvalidInput()
+        if parent.depth >= COMMENT_MAX_DEPTH:
+            raise CommentTooDeep()
+        depth, thread_id = parent.depth + 1, parent.thread_id or parent.id
+    comment = Comment(proposal_id=proposal.id, author_id=actor.member.id, parent_id=parent.id if parent else None,
+                      thread_id=thread_id, depth=depth, body=body)
+    db.session.add(comment)
+    db.session.flush()
+    return comment
+
+
+def edit_comment(comment: Comment, proposal: Proposal, body: str, *, actor,
+                 membership: WorkgroupMembership | None) -> CommentRevision | None:
+    """The author changes the body; the previous body is kept as a revision (None: nothing changed)."""
+    _writable(proposal)
+    if not permissions.can_edit_comment(actor, comment, proposal, membership):
+        raise NotAllowed()
+    body = _comment_body(body)
+    if body == comment.body:
+        return None
+    revision = CommentRevision(comment_id=comment.id, body=comment.body,
+                               written_dt=comment.edited_dt or comment.created_dt)
+    db.session.add(revision)
+    comment.body, comment.edited_dt = body, utcnow()
+    db.session.flush()
+    return revision
+
+
+def delete_comment(comment: Comment, proposal: Proposal, *, actor, membership: WorkgroupMembership | None) -> None:
+    """Soft delete: the comment keeps its place in the thread, its replies stay readable."""
+    _writable(proposal)
+    if not permissions.can_delete_comment(actor, comment, proposal, membership):
+        raise NotAllowed()
+    comment.is_deleted = True
+    db.session.flush()
+
+
+def flag_comment(comment: Comment, proposal: Proposal, *, actor, membership: WorkgroupMembership | None,
+                 reason: str | None = None) -> CommentFlag:
+    """A member flags a comment for the facilitators, once (the database's unique constraint says so)."""
+    if not permissions.can_flag_comment(actor, comment, proposal, membership):
+        raise NotAllowed()
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > REASON_MAX:
+        raise InvalidInput()
+    flag = CommentFlag(comment_id=comment.id, member_id=actor.member.id, reason=reason)
+    try:
+        with db.session.begin_nested():
+            db.session.add(flag)
+            db.session.flush()
+    except IntegrityError as exc:
+        raise AlreadyFlagged() from exc
+    return flag
+
+
+def hide_comment(comment: Comment, proposal: Proposal, reason: str, *, actor,
+                 membership: WorkgroupMembership | None) -> None:
+    """A facilitator hides a comment; the reason is shown in its place."""
+    if not permissions.can_moderate_comments(actor, proposal, membership):
+        raise NotAllowed()
+    reason = (reason or "").strip()
+    if not reason or len(reason) > REASON_MAX:
+        raise InvalidInput(_l("Give the reason for hiding the comment."))
+    if comment.is_hidden:
+        raise Conflict(_l("This comment is hidden already."))
+    comment.hidden_reason, comment.hidden_by_id = reason, actor.id
+    db.session.flush()
+    _record_comment("hidden", comment, proposal, actor, reason=reason)
+
+
+def unhide_comment(comment: Comment, proposal: Proposal, *, actor, membership: WorkgroupMembership | None) -> None:
+    if not permissions.can_moderate_comments(actor, proposal, membership):
+        raise NotAllowed()
+    if not comment.is_hidden:
+        raise Conflict(_l("This comment is not hidden."))
+    reason = comment.hidden_reason
+    comment.hidden_reason, comment.hidden_by_id = None, None
+    db.session.flush()
+    _record_comment("unhidden", comment, proposal, actor, previous_reason=reason)

@@ -91,3 +91,52 @@ PREDICATES = {
     "can_archive_proposal": can_archive_proposal,
     "can_support_proposal": can_support,
 }
+
+
+# --- comments --------------------------------------------------------------------------------------
+#: states in which members comment (a draft: its authors only)
+COMMENTABLE_STATES = frozenset({ProposalState.draft.value, ProposalState.discussion.value,
+                                ProposalState.ready_for_vote.value})
+
+
+def can_comment(account: Any, proposal: Proposal, membership: WorkgroupMembership | None) -> bool:
+    """Write a comment or a reply: active workgroup members, while the proposal is open to comments."""
+    if proposal.state not in COMMENTABLE_STATES or not proposal.workgroup.is_active:
+        return False
+    if not is_participant(account, proposal.workgroup, membership):
+        return False
+    return not proposal.is_draft or proposal.is_author(_member_id(account))
+
+
+def _own_comment(account: Any, comment, proposal: Proposal, membership: WorkgroupMembership | None) -> bool:
+    return (not comment.is_deleted and comment.author_id == _member_id(account) and proposal.workgroup.is_active
+            and is_participant(account, proposal.workgroup, membership))
+
+
+def can_edit_comment(account: Any, comment, proposal: Proposal, membership: WorkgroupMembership | None) -> bool:
+    """Its author, while it is neither deleted nor hidden."""
+    return not comment.is_hidden and _own_comment(account, comment, proposal, membership)
+
+
+def can_delete_comment(account: Any, comment, proposal: Proposal, membership: WorkgroupMembership | None) -> bool:
+    return _own_comment(account, comment, proposal, membership)
+
+
+def can_moderate_comments(account: Any, proposal: Proposal, membership: WorkgroupMembership | None) -> bool:
+    """Hide and unhide comments, read the flags: those who manage the workgroup (its facilitators, admins)."""
+    return can_manage_workgroup(account, proposal.workgroup, membership)
+
+
+def can_flag_comment(account: Any, comment, proposal: Proposal, membership: WorkgroupMembership | None) -> bool:
+    """Any active workgroup member, on someone else's visible comment."""
+    return (comment.is_visible and comment.author_id != _member_id(account)
+            and is_participant(account, proposal.workgroup, membership))
+
+
+PREDICATES.update({
+    "can_comment": can_comment,
+    "can_edit_comment": can_edit_comment,
+    "can_delete_comment": can_delete_comment,
+    "can_moderate_comments": can_moderate_comments,
+    "can_flag_comment": can_flag_comment,
+})

@@ -13,7 +13,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from governance.extensions import db
 from governance.members.models import Member
+from governance.members.queries import Page
 from governance.proposals.models import (
+    Comment,
+    CommentFlag,
+    CommentRevision,
     Proposal,
     ProposalRevision,
     ProposalState,
@@ -149,3 +153,106 @@ def compare(old: ProposalRevision, new: ProposalRevision) -> list[TextDiff]:
         diffs.append(TextDiff(code, "title", diff_lines(old.titles.get(code, ""), new.titles.get(code, ""))))
         diffs.append(TextDiff(code, "body", diff_lines(old.bodies.get(code, ""), new.bodies.get(code, ""))))
     return diffs
+
+
+# --- comments --------------------------------------------------------------------------------------
+#: top-level comments (with their whole threads) on one page of a proposal
+COMMENTS_PER_PAGE = 50
+
+
+def comment_in(proposal: Proposal, comment_id: int) -> Comment | None:
+    """A comment of this proposal (None for another proposal's), with its author."""
+    return db.session.execute(
+        select(Comment).options(joinedload(Comment.author))
+        .where(Comment.id == comment_id, Comment.proposal_id == proposal.id)
+    ).scalar_one_or_none()
+
+
+@dataclass
+class CommentThreads:
+    """One page of top-level comments and, for every comment shown, its replies (``replies[id]``)."""
+
+    page: Page
+    replies: dict[int, list[Comment]]
+    total: int
+
+    def replies_to(self, comment: Comment) -> list[Comment]:
+        return self.replies.get(comment.id, [])
+
+
+def comment_threads(proposal: Proposal, page: int = 1, per_page: int = COMMENTS_PER_PAGE) -> CommentThreads:
+    """Three queries whatever the number of comments: the counts, the page's top-level comments, their replies."""
+    counts = db.session.execute(
+        select(func.count(), func.count().filter(Comment.depth == 1)).where(Comment.proposal_id == proposal.id)
+    ).one()
+    total, top_total = counts[0], counts[1]
+    last_page = max(1, -(-top_total // per_page))
+    page = min(max(page, 1), last_page)
+    top = list(db.session.execute(
+        select(Comment).options(joinedload(Comment.author))
+        .where(Comment.proposal_id == proposal.id, Comment.depth == 1)
+        .order_by(Comment.created_dt, Comment.id).limit(per_page).offset((page - 1) * per_page)
+    ).scalars())
+    replies: dict[int, list[Comment]] = {}
+    if top:
+        rows = db.session.execute(
+            select(Comment).options(joinedload(Comment.author))
+            .where(Comment.thread_id.in_([c.id for c in top]))
+            .order_by(Comment.created_dt, Comment.id)
+        ).scalars()
+        for reply in rows:
+            replies.setdefault(reply.parent_id, []).append(reply)
+    return CommentThreads(page=Page(items=top, page=page, per_page=per_page, total=top_total), replies=replies,
+                          total=total)
+
+
+def comment_revisions(comment: Comment) -> list[CommentRevision]:
+    return list(db.session.execute(
+        select(CommentRevision).where(CommentRevision.comment_id == comment.id)
+        .order_by(CommentRevision.created_dt.desc(), CommentRevision.id.desc())
+    ).scalars())
+
+
+def has_flagged(comment: Comment, member_id: int | None) -> bool:
+    if member_id is None:
+        return False
+    return db.session.execute(select(CommentFlag.id).where(CommentFlag.comment_id == comment.id,
+                                                           CommentFlag.member_id == member_id)).first() is not None
+
+
+@dataclass
+class FlaggedComment:
+    comment: Comment
+    proposal: Proposal
+    flags: list[CommentFlag]
+
+
+def flagged_comments(workgroup: Workgroup, limit: int = 200) -> list[FlaggedComment]:
+    """The flagged comments of a workgroup's proposals still shown to readers, most flagged first (two queries)."""
+    flag_counts = (select(CommentFlag.comment_id, func.count().label("flags"), func.max(CommentFlag.created_dt)
+                          .label("last_dt")).group_by(CommentFlag.comment_id).subquery())
+    rows = db.session.execute(
+        select(Comment, Proposal).join(flag_counts, flag_counts.c.comment_id == Comment.id)
+        .join(Proposal, Proposal.id == Comment.proposal_id)
+        .options(joinedload(Comment.author))
+        .where(Proposal.workgroup_id == workgroup.id, Comment.is_deleted.is_(False), Comment.hidden_reason.is_(None))
+        .order_by(flag_counts.c.flags.desc(), flag_counts.c.last_dt.desc(), Comment.id).limit(limit)
+    ).all()
+    flags: dict[int, list[CommentFlag]] = {}
+    if rows:
+        for flag in db.session.execute(select(CommentFlag).where(CommentFlag.comment_id.in_([c.id for c, _ in rows]))
+                                       .order_by(CommentFlag.created_dt, CommentFlag.id)).scalars():
+            flags.setdefault(flag.comment_id, []).append(flag)
+    return [FlaggedComment(comment=c, proposal=p, flags=flags.get(c.id, [])) for c, p in rows]
+
+
+def page_of(comment: Comment, per_page: int = COMMENTS_PER_PAGE) -> int:
+    """The page of the proposal's comments that shows this comment's thread."""
+    root_id = comment.thread_id or comment.id
+    root = db.session.get(Comment, root_id)
+    before = db.session.execute(
+        select(func.count()).select_from(Comment)
+        .where(Comment.proposal_id == comment.proposal_id, Comment.depth == 1,
+               or_(Comment.created_dt < root.created_dt, (Comment.created_dt == root.created_dt) & (Comment.id < root.id)))
+    ).scalar_one()
+    return before // per_page + 1

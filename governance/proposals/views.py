@@ -17,15 +17,29 @@ from governance.core.i18n import pick_text
 from governance.extensions import db
 from governance.proposals import operations as ops
 from governance.proposals import queries
-from governance.proposals.forms import CoauthorForm, DecisionForm, proposal_form
+from governance.proposals.forms import (
+    CoauthorForm,
+    CommentForm,
+    DecisionForm,
+    EditCommentForm,
+    FlagForm,
+    HideForm,
+    ReplyForm,
+    proposal_form,
+)
 from governance.proposals.models import ProposalState
 from governance.proposals.permissions import (
     PREDICATES,
+    can_comment,
     can_create_proposal,
     can_decide,
+    can_edit_comment,
     can_edit_proposal,
+    can_flag_comment,
+    can_moderate_comments,
     can_view_proposal,
 )
+from governance.workgroups.permissions import can_manage_workgroup
 from governance.workgroups.views import load_workgroup
 
 bp = Blueprint("proposals", __name__, template_folder="templates")
@@ -72,7 +86,8 @@ def _to_proposal(workgroup, proposal):
 
 
 # --- a proposal's page -----------------------------------------------------------------------------
-def _render_proposal(workgroup, proposal, membership, *, decision_form=None, coauthor_form=None):
+def _render_proposal(workgroup, proposal, membership, *, decision_form=None, coauthor_form=None,
+                     comment_form=None):
     account = _account()
     version = request.args.get("lang", "")
     if version and version in proposal.titles:
@@ -88,11 +103,14 @@ def _render_proposal(workgroup, proposal, membership, *, decision_form=None, coa
         coauthor_form.set_choices(queries.workgroup_members(workgroup), proposal.author_ids)
     if decision_form is None and can_decide(account, proposal, membership):
         decision_form = DecisionForm()
+    if comment_form is None and can_comment(account, proposal, membership):
+        comment_form = CommentForm()
     return render_template(
         "proposals/proposal.html", workgroup=workgroup, proposal=proposal, membership=membership, title=title,
         body=body, version=version, support_count=queries.support_count(proposal),
         supported=queries.supports(proposal, _member_id()), revisions=queries.revisions(proposal),
-        coauthor_form=coauthor_form, decision_form=decision_form,
+        coauthor_form=coauthor_form, decision_form=decision_form, comment_form=comment_form,
+        comments=queries.comment_threads(proposal, request.args.get("page", 1, type=int)),
     )
 
 
@@ -291,3 +309,201 @@ def changes(workgroup_slug: str, proposal_id: int):
         abort(404)
     return render_template("proposals/changes.html", workgroup=workgroup, proposal=proposal, old=old, new=new,
                            diffs=queries.compare(old, new), history=history)
+
+
+# --- comments --------------------------------------------------------------------------------------
+def _load_comment(slug: str, proposal_id: int, comment_id: int):
+    """The workgroup, the proposal, the comment and the reader's membership; 404 for what the reader may not see."""
+    workgroup, proposal, membership = _load(slug, proposal_id)
+    comment = queries.comment_in(proposal, comment_id)
+    if comment is None:
+        abort(404)
+    return workgroup, proposal, comment, membership
+
+
+def _to_comment(workgroup, proposal, comment):
+    return redirect(url_for(".proposal", workgroup_slug=workgroup.slug, proposal_id=proposal.id,
+                            page=queries.page_of(comment), _anchor=f"comment-{comment.id}"), 303)
+
+
+def _render_comment_page(template_form, workgroup, proposal, comment, membership, *, heading, action,
+                         help_text=None, revisions=None, status: int = 200):
+    return render_template("proposals/comment_form.html", form=template_form, workgroup=workgroup,
+                           proposal=proposal, comment=comment, membership=membership, heading=heading,
+                           action=action, help_text=help_text, revisions=revisions), status
+
+
+@bp.route("/<workgroup_slug>/proposals/<int:proposal_id>/comments", methods=["POST"])
+@login_required
+def add_comment(workgroup_slug: str, proposal_id: int):
+    workgroup, proposal, membership = _load(workgroup_slug, proposal_id)
+    account = _account()
+    if not can_comment(account, proposal, membership):
+        abort(403)
+    form = CommentForm()
+    if not form.validate_on_submit():
+        return _render_proposal(workgroup, proposal, membership, comment_form=form), 422
+    try:
+        comment = ops.add_comment(proposal, form.body.data, actor=account, membership=membership)
+    except DomainError as exc:
+        return _refused(exc, lambda: _render_proposal(workgroup, proposal, membership, comment_form=form))
+    db.session.commit()
+    flash(_("Your comment has been published."), "success")
+    return _to_comment(workgroup, proposal, comment)
+
+
+@bp.route("/<workgroup_slug>/proposals/<int:proposal_id>/comments/<int:comment_id>/reply", methods=["GET", "POST"])
+@login_required
+def reply(workgroup_slug: str, proposal_id: int, comment_id: int):
+    workgroup, proposal, parent, membership = _load_comment(workgroup_slug, proposal_id, comment_id)
+    account = _account()
+    if not can_comment(account, proposal, membership):
+        abort(403)
+    if not parent.can_have_replies:
+        abort(409)
+    form = ReplyForm()
+
+    def render(status=200):
+        return _render_comment_page(form, workgroup, proposal, parent, membership, heading=_("Reply to a comment"),
+                                    action=url_for(".reply", workgroup_slug=workgroup.slug, proposal_id=proposal.id,
+                                                   comment_id=parent.id), status=status)
+
+    if not form.validate_on_submit():
+        return render(422 if request.method == "POST" else 200)
+    try:
+        comment = ops.add_comment(proposal, form.body.data, actor=account, membership=membership, parent=parent)
+    except DomainError as exc:
+        return _refused(exc, lambda: render()[0])
+    db.session.commit()
+    flash(_("Your reply has been published."), "success")
+    return _to_comment(workgroup, proposal, comment)
+
+
+@bp.route("/<workgroup_slug>/proposals/<int:proposal_id>/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_comment(workgroup_slug: str, proposal_id: int, comment_id: int):
+    workgroup, proposal, comment, membership = _load_comment(workgroup_slug, proposal_id, comment_id)
+    account = _account()
+    if not can_edit_comment(account, comment, proposal, membership):
+        abort(403)
+    form = EditCommentForm()
+    if request.method == "GET":
+        form.body.data = comment.body
+
+    def render(status=200):
+        return _render_comment_page(form, workgroup, proposal, comment, membership, heading=_("Edit your comment"),
+                                    action=url_for(".edit_comment", workgroup_slug=workgroup.slug,
+                                                   proposal_id=proposal.id, comment_id=comment.id),
+                                    help_text=_("Readers can see the earlier versions of an edited comment."),
+                                    status=status)
+
+    if not form.validate_on_submit():
+        return render(422 if request.method == "POST" else 200)
+    try:
+        revision = ops.edit_comment(comment, proposal, form.body.data, actor=account, membership=membership)
+    except DomainError as exc:
+        return _refused(exc, lambda: render()[0])
+    db.session.commit()
+    flash(_("Your comment has been saved.") if revision else _("Nothing was changed."),
+          "success" if revision else "info")
+    return _to_comment(workgroup, proposal, comment)
+
+
+@bp.route("/<workgroup_slug>/proposals/<int:proposal_id>/comments/<int:comment_id>/history")
+@login_required
+def comment_history(workgroup_slug: str, proposal_id: int, comment_id: int):
+    workgroup, proposal, comment, _membership = _load_comment(workgroup_slug, proposal_id, comment_id)
+    if not comment.is_visible:
+        abort(404)
+    return render_template("proposals/comment_history.html", workgroup=workgroup, proposal=proposal,
+                           comment=comment, revisions=queries.comment_revisions(comment))
+
+
+@bp.route("/<workgroup_slug>/proposals/<int:proposal_id>/comments/<int:comment_id>/delete", methods=["POST"])
+@login_required
+def delete_comment(workgroup_slug: str, proposal_id: int, comment_id: int):
+    workgroup, proposal, comment, membership = _load_comment(workgroup_slug, proposal_id, comment_id)
+    try:
+        ops.delete_comment(comment, proposal, actor=_account(), membership=membership)
+    except DomainError as exc:
+        return _refused(exc, lambda: _render_proposal(workgroup, proposal, membership))
+    db.session.commit()
+    flash(_("Your comment has been deleted."), "success")
+    return _to_comment(workgroup, proposal, comment)
+
+
+@bp.route("/<workgroup_slug>/proposals/<int:proposal_id>/comments/<int:comment_id>/flag", methods=["GET", "POST"])
+@login_required
+def flag_comment(workgroup_slug: str, proposal_id: int, comment_id: int):
+    workgroup, proposal, comment, membership = _load_comment(workgroup_slug, proposal_id, comment_id)
+    account = _account()
+    if not can_flag_comment(account, comment, proposal, membership):
+        abort(403)
+    form = FlagForm()
+
+    def render(status=200):
+        return _render_comment_page(form, workgroup, proposal, comment, membership, heading=_("Flag a comment"),
+                                    action=url_for(".flag_comment", workgroup_slug=workgroup.slug,
+                                                   proposal_id=proposal.id, comment_id=comment.id),
+                                    help_text=_("The facilitators of the workgroup see the flagged comments and "
+                                                "decide whether to hide them."), status=status)
+
+    if not form.validate_on_submit():
+        return render(422 if request.method == "POST" else 200)
+    try:
+        ops.flag_comment(comment, proposal, actor=account, membership=membership, reason=form.reason.data)
+    except DomainError as exc:
+        return _refused(exc, lambda: render()[0])
+    db.session.commit()
+    flash(_("Thank you: the facilitators will look at this comment."), "success")
+    return _to_comment(workgroup, proposal, comment)
+
+
+@bp.route("/<workgroup_slug>/proposals/<int:proposal_id>/comments/<int:comment_id>/hide", methods=["GET", "POST"])
+@login_required
+def hide_comment(workgroup_slug: str, proposal_id: int, comment_id: int):
+    workgroup, proposal, comment, membership = _load_comment(workgroup_slug, proposal_id, comment_id)
+    account = _account()
+    if not can_moderate_comments(account, proposal, membership):
+        abort(403)
+    form = HideForm()
+
+    def render(status=200):
+        return _render_comment_page(form, workgroup, proposal, comment, membership, heading=_("Hide a comment"),
+                                    action=url_for(".hide_comment", workgroup_slug=workgroup.slug,
+                                                   proposal_id=proposal.id, comment_id=comment.id),
+                                    help_text=_("Readers see the reason in place of the comment."), status=status)
+
+    if not form.validate_on_submit():
+        return render(422 if request.method == "POST" else 200)
+    try:
+        ops.hide_comment(comment, proposal, form.reason.data, actor=account, membership=membership)
+    except DomainError as exc:
+        return _refused(exc, lambda: render()[0])
+    db.session.commit()
+    flash(_("The comment has been hidden."), "success")
+    return _to_comment(workgroup, proposal, comment)
+
+
+@bp.route("/<workgroup_slug>/proposals/<int:proposal_id>/comments/<int:comment_id>/unhide", methods=["POST"])
+@login_required
+def unhide_comment(workgroup_slug: str, proposal_id: int, comment_id: int):
+    workgroup, proposal, comment, membership = _load_comment(workgroup_slug, proposal_id, comment_id)
+    try:
+        ops.unhide_comment(comment, proposal, actor=_account(), membership=membership)
+    except DomainError as exc:
+        return _refused(exc, lambda: _render_proposal(workgroup, proposal, membership))
+    db.session.commit()
+    flash(_("The comment is shown again."), "success")
+    return _to_comment(workgroup, proposal, comment)
+
+
+@bp.route("/<workgroup_slug>/flagged-comments")
+@login_required
+def moderation_queue(workgroup_slug: str):
+    """The flagged comments of the workgroup's proposals, for those who moderate it."""
+    workgroup, membership = load_workgroup(workgroup_slug)
+    if not can_manage_workgroup(_account(), workgroup, membership):
+        abort(403)
+    return render_template("proposals/moderation.html", workgroup=workgroup,
+                           flagged=queries.flagged_comments(workgroup))

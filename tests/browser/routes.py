@@ -104,6 +104,14 @@ class DemoObjects:
             select(Proposal).where(Proposal.workgroup_id == self.workgroup.id).order_by(Proposal.id)).scalars()
             if p.state == "discussion")
 
+    @cached_property
+    def comment(self):
+        """The first comment on the demo proposal (it has a reply)."""
+        from governance.proposals.models import Comment
+
+        return self.session.execute(select(Comment).where(Comment.proposal_id == self.proposal.id)
+                                    .order_by(Comment.id).limit(1)).scalar_one()
+
     def _issued_token(self, action) -> str:
         """The raw token (as in the emailed link) that ``action`` makes with ``tokens.new_token()``."""
         import pytest
@@ -156,6 +164,7 @@ ARGUMENTS: dict[str, Callable[[DemoObjects], object]] = {
     "account_id": lambda demo: demo.account.id,
     "workgroup_slug": lambda demo: demo.workgroup.slug,
     "proposal_id": lambda demo: demo.proposal.id,
+    "comment_id": lambda demo: demo.comment.id,
     "accounts.reset_password:token": lambda demo: demo.password_reset_token,
     "accounts.accept_invitation:token": lambda demo: demo.invitation_token,
 }

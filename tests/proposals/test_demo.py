@@ -27,3 +27,6 @@ def test_demo_proposals(client, db):
     changes = client.get(f"{base}/{proposals[0].id}/changes").get_data(as_text=True)
     assert "<ins>- le plein est fait au retour</ins>" in changes
     assert client.get(f"{base}/{proposals[1].id}").status_code == 404  # someone else's draft
+    # a short thread of comments, with a reply
+    assert "<strong>which branch</strong>" in page and "each booking will show the branch" in page
+    assert '<ul class="comment-replies">' in page

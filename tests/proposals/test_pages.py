@@ -14,6 +14,7 @@ from governance.proposals.models import (
     ProposalRevision,
     ProposalSupport,
 )
+from governance.workgroups import queries
 from tests.proposals.conftest import url
 from tests.workgroups.conftest import page_text
 
@@ -219,9 +220,12 @@ def test_a_non_member_cannot_write(client, sign_in, be, member_account, group):
 
 def test_every_post_route_needs_the_csrf_token(app, client, sign_in, group, write, db):
     proposal = write(group, state="discussion")
+    comment = ops.add_comment(proposal, "A comment", actor=group.author,
+                              membership=queries.membership_of(group.workgroup, group.author.member.id))
     sign_in(group.author)
     before = _audit_count(db)
-    values = {"workgroup_slug": group.workgroup.slug, "proposal_id": proposal.id, "member_id": group.other.member.id}
+    values = {"workgroup_slug": group.workgroup.slug, "proposal_id": proposal.id, "member_id": group.other.member.id,
+              "comment_id": comment.id}
     urls = []
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("proposals.") or "POST" not in rule.methods:
@@ -230,9 +234,10 @@ def test_every_post_route_needs_the_csrf_token(app, client, sign_in, group, writ
             urls += [rule.build({**values, "action": a})[1] for a in ("discuss", "ready", "withdraw", "archive")]
         else:
             urls.append(rule.build({k: v for k, v in values.items() if k in rule.arguments})[1])
-    assert len(urls) == 11
+    assert len(urls) == 18  # 11 for the proposals, 7 for the comments
     for target in urls:
-        response = client.post(target, data={"title_en": "x", "reason": "x", "outcome": "adopted"}, csrf=False)
+        response = client.post(target, data={"title_en": "x", "reason": "x", "outcome": "adopted", "body": "x"},
+                               csrf=False)
         assert response.status_code == 400, target
         assert "Your form had expired" in page_text(response)
     assert _audit_count(db) == before

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 0f283eb69286
+Revision ID: 6bcad2771638
 Revises: 
-Create Date: 2026-11-27 11:30:37.545918
+Create Date: 2026-11-27 11:47:19.979429
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0f283eb69286'
+revision = '6bcad2771638'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -297,6 +297,36 @@ def upgrade():
     with op.batch_alter_table('proposal_coauthors', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_proposal_coauthors_member_id'), ['member_id'], unique=False)
 
+    op.create_table('proposal_comments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('parent_id', sa.Integer(), nullable=True),
+    sa.Column('thread_id', sa.Integer(), nullable=True),
+    sa.Column('depth', sa.Integer(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('edited_dt', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('is_deleted', sa.Boolean(), nullable=False),
+    sa.Column('hidden_reason', sa.Text(), nullable=True),
+    sa.Column('hidden_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("body <> ''", name=op.f('ck_proposal_comments_body_not_empty')),
+    sa.CheckConstraint('(hidden_by_id IS NULL) = (hidden_reason IS NULL)', name=op.f('ck_proposal_comments_hidden_has_reason')),
+    sa.CheckConstraint('(parent_id IS NULL) = (depth = 1)', name=op.f('ck_proposal_comments_depth_matches_parent')),
+    sa.CheckConstraint('(thread_id IS NULL) = (depth = 1)', name=op.f('ck_proposal_comments_thread_matches_depth')),
+    sa.CheckConstraint('depth >= 1 AND depth <= 3', name=op.f('ck_proposal_comments_depth_range')),
+    sa.ForeignKeyConstraint(['author_id'], ['members.id'], name=op.f('fk_proposal_comments_author_id_members'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['hidden_by_id'], ['accounts.id'], name=op.f('fk_proposal_comments_hidden_by_id_accounts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['parent_id'], ['proposal_comments.id'], name=op.f('fk_proposal_comments_parent_id_proposal_comments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], name=op.f('fk_proposal_comments_proposal_id_proposals'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['thread_id'], ['proposal_comments.id'], name=op.f('fk_proposal_comments_thread_id_proposal_comments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_comments'))
+    )
+    with op.batch_alter_table('proposal_comments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposal_comments_author_id'), ['author_id'], unique=False)
+        batch_op.create_index('ix_proposal_comments_proposal_parent', ['proposal_id', 'parent_id', 'created_dt'], unique=False)
+        batch_op.create_index('ix_proposal_comments_thread', ['thread_id'], unique=False)
+
     op.create_table('proposal_revisions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('proposal_id', sa.Integer(), nullable=False),
@@ -328,11 +358,45 @@ def upgrade():
     with op.batch_alter_table('proposal_supports', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_proposal_supports_member_id'), ['member_id'], unique=False)
 
+    op.create_table('proposal_comment_flags',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('comment_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['comment_id'], ['proposal_comments.id'], name=op.f('fk_proposal_comment_flags_comment_id_proposal_comments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_proposal_comment_flags_member_id_members'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_comment_flags')),
+    sa.UniqueConstraint('comment_id', 'member_id', name=op.f('uq_proposal_comment_flags_comment_id_member_id'))
+    )
+    with op.batch_alter_table('proposal_comment_flags', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposal_comment_flags_member_id'), ['member_id'], unique=False)
+
+    op.create_table('proposal_comment_revisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('comment_id', sa.Integer(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('written_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['comment_id'], ['proposal_comments.id'], name=op.f('fk_proposal_comment_revisions_comment_id_proposal_comments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_comment_revisions'))
+    )
+    with op.batch_alter_table('proposal_comment_revisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposal_comment_revisions_comment_id'), ['comment_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('proposal_comment_revisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proposal_comment_revisions_comment_id'))
+
+    op.drop_table('proposal_comment_revisions')
+    with op.batch_alter_table('proposal_comment_flags', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proposal_comment_flags_member_id'))
+
+    op.drop_table('proposal_comment_flags')
     with op.batch_alter_table('proposal_supports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_proposal_supports_member_id'))
 
@@ -341,6 +405,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_proposal_revisions_author_id'))
 
     op.drop_table('proposal_revisions')
+    with op.batch_alter_table('proposal_comments', schema=None) as batch_op:
+        batch_op.drop_index('ix_proposal_comments_thread')
+        batch_op.drop_index('ix_proposal_comments_proposal_parent')
+        batch_op.drop_index(batch_op.f('ix_proposal_comments_author_id'))
+
+    op.drop_table('proposal_comments')
     with op.batch_alter_table('proposal_coauthors', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_proposal_coauthors_member_id'))
 
