@@ -111,6 +111,8 @@ def check_page(page, response, persona: Persona, visit: Visit, name: str, axe_so
         visit.problems.append(f"{where}: <html lang={facts['lang']!r}>, expected {persona.language!r}")
     if not facts["title"]:
         visit.problems.append(f"{where}: the <title> is empty")
+    elif "<" in facts["title"] or len(facts["title"]) > 200 or "\n" in facts["title"]:
+        visit.problems.append(f"{where}: the <title> holds more than a title: {facts['title'][:120]!r}")
     if facts["h1"] != 1:
         visit.problems.append(f"{where}: {facts['h1']} <h1> elements, expected exactly one")
     if facts["scrollWidth"] > facts["width"] + 1:  # WCAG 1.4.10 Reflow, on the phone-sized window
