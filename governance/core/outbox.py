@@ -22,7 +22,6 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale, get_translations
 from jinja2 import pass_context
-from markupsafe import Markup
 from sqlalchemy import CheckConstraint, Index, String, Text, insert, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -93,18 +92,22 @@ def _bound_gettext(translations) -> dict[str, Any]:
     language looks the catalog up once, not once per string. Same behaviour as the environment's
     new-style functions (named placeholders, ``num`` for plurals)."""
 
-    # As Jinja's own i18n extension does: the catalog's text is trusted, and under autoescaping the
-    # variables are escaped by Markup's % operator (plain-text emails are not autoescaped at all).
+    # Emails are plain text (``email/*.txt``, never autoescaped): the catalog's text and the variables are
+    # joined as plain strings. An HTML email template would need escaping, so it is refused here.
+    def _plain(context) -> None:
+        if context.eval_ctx.autoescape:
+            raise RuntimeError("email templates are plain text (.txt); HTML emails need escaping")
+
     @pass_context
     def gettext(__context, __string: str, **variables: Any) -> str:
-        rv = translations.ugettext(__string)
-        return (Markup(rv) if __context.eval_ctx.autoescape else rv) % variables
+        _plain(__context)
+        return translations.ugettext(__string) % variables
 
     @pass_context
     def ngettext(__context, __singular: str, __plural: str, __num: int, **variables: Any) -> str:
+        _plain(__context)
         variables.setdefault("num", __num)
-        rv = translations.ungettext(__singular, __plural, __num)
-        return (Markup(rv) if __context.eval_ctx.autoescape else rv) % variables
+        return translations.ungettext(__singular, __plural, __num) % variables
 
     return {"gettext": gettext, "ngettext": ngettext}
 
