@@ -115,3 +115,13 @@ def pick_text(texts: Mapping[str, str] | None, original_language: str,
         if texts[code]:
             return LocalText(texts[code], code, True)
     return LocalText("", original_language, False)
+
+
+def pick_version(requested: str | None, original_language: str, *texts: Mapping[str, str] | None):
+    """A language version the reader asked for (``?lang=xx``), when the first of ``texts`` has it.
+
+    Returns ``(version, [LocalText, …])`` — one LocalText per mapping in ``texts`` — or ``("", None)``
+    when that version does not exist, so the caller shows the reader's own language instead."""
+    if requested and texts and (texts[0] or {}).get(requested):
+        return requested, [pick_text(mapping, original_language, [requested]) for mapping in texts]
+    return "", None

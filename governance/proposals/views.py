@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from governance.core.errors import DomainError
-from governance.core.i18n import pick_text
+from governance.core.i18n import pick_version
 from governance.extensions import db
 from governance.proposals import operations as ops
 from governance.proposals import queries
@@ -89,13 +89,9 @@ def _to_proposal(workgroup, proposal):
 def _render_proposal(workgroup, proposal, membership, *, decision_form=None, coauthor_form=None,
                      comment_form=None):
     account = _account()
-    version = request.args.get("lang", "")
-    if version and version in proposal.titles:
-        title = pick_text(proposal.titles, proposal.original_language, [version])
-        body = pick_text(proposal.bodies, proposal.original_language, [version])
-    else:
-        version = ""
-        title, body = proposal.title, proposal.body
+    version, texts = pick_version(request.args.get("lang"), proposal.original_language,
+                                  proposal.titles, proposal.bodies)
+    title, body = texts or (proposal.title, proposal.body)
     editable = can_edit_proposal(account, proposal, membership)
     if coauthor_form is None and editable:
         coauthor_form = CoauthorForm()

@@ -17,7 +17,7 @@ from governance.members.models import MemberStatus
 from governance.workgroups import operations as ops
 from governance.workgroups import queries
 from governance.workgroups.forms import DirectoryFilterForm, workgroup_form
-from governance.core.i18n import pick_text
+from governance.core.i18n import pick_version
 from governance.workgroups.models import WorkgroupArchived, WorkgroupTheme
 from governance.workgroups.permissions import (
     PREDICATES,
@@ -97,13 +97,9 @@ def directory():
 # --- one workgroup ---------------------------------------------------------------------------------
 def _render_workgroup(workgroup, membership):
     account = _account()
-    version = request.args.get("lang", "")
-    if version and version in workgroup.titles:
-        title = pick_text(workgroup.titles, workgroup.original_language, [version])
-        description = pick_text(workgroup.descriptions, workgroup.original_language, [version])
-    else:
-        version = ""
-        title, description = workgroup.title, workgroup.description
+    version, texts = pick_version(request.args.get("lang"), workgroup.original_language,
+                                  workgroup.titles, workgroup.descriptions)
+    title, description = texts or (workgroup.title, workgroup.description)
     manager = can_manage_workgroup(account, workgroup, membership)
     return render_template(
         "workgroups/workgroup.html", workgroup=workgroup, membership=membership, title=title,
