@@ -106,14 +106,15 @@ def create_proposal(workgroup: Workgroup, *, actor, membership: WorkgroupMembers
                     support_threshold: int | None = None) -> Proposal:
     """A draft written by the actor's register member; its first revision is written with it.
 
-    ``support_threshold`` defaults to the ``PROPOSAL_SUPPORT_THRESHOLD`` setting (None: none)."""
+    ``support_threshold`` defaults to the workgroup's threshold, else the ``PROPOSAL_SUPPORT_THRESHOLD`` setting
+    (None: none)."""
     workgroup.check_writable()
     if not permissions.can_create_proposal(actor, workgroup, membership):
         raise NotAllowed()
     titles, bodies = _clean(titles, TITLE_MAX), _clean(bodies, BODY_MAX)
     _check_texts(titles, bodies, original_language)
     if support_threshold is None:
-        support_threshold = current_app.config.get("PROPOSAL_SUPPORT_THRESHOLD")
+        support_threshold = workgroup.support_threshold or current_app.config.get("PROPOSAL_SUPPORT_THRESHOLD")
     if support_threshold is not None and support_threshold < 1:
         raise InvalidInput()
     proposal = Proposal(workgroup_id=workgroup.id, workgroup=workgroup, author_id=actor.member.id,

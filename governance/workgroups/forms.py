@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -16,13 +17,13 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from governance.core.forms import BaseForm
 from governance.core.i18n import language_name
 from governance.workgroups.models import JoinPolicy, WorkgroupTheme
-from governance.workgroups.operations import DESCRIPTION_MAX, TITLE_MAX
+from governance.workgroups.operations import DESCRIPTION_MAX, SUPPORT_THRESHOLD_MAX, TITLE_MAX
 from governance.workgroups.queries import COOPERATIVE
 
 
@@ -67,6 +68,11 @@ class WorkgroupFormBase(BaseForm):
     scope = RadioField(_l("Open to"), choices=SCOPE_CHOICES, validate_choice=True, default="cooperative")
     branches = MultiCheckboxField(_l("Branches"), choices=[], coerce=int, validate_choice=True)
     facilitate = BooleanField(_l("I will facilitate this workgroup"), default=True)
+    support_threshold = IntegerField(
+        _l("Supports that make a proposal ready for a vote"),
+        validators=[Optional(), NumberRange(min=1, max=SUPPORT_THRESHOLD_MAX,
+                                            message=_l("Give a number between %(min)s and %(max)s."))],
+        render_kw={"inputmode": "numeric", "min": 1, "max": SUPPORT_THRESHOLD_MAX})
     submit = SubmitField(_l("Save"))
 
     #: set by :func:`workgroup_form`
@@ -103,6 +109,7 @@ class WorkgroupFormBase(BaseForm):
         self.working_languages.data = list(workgroup.working_languages)
         self.theme.data = workgroup.theme
         self.joining.data = workgroup.joining
+        self.support_threshold.data = workgroup.support_threshold
         if "scope" in self._fields:
             self.scope.data = "cooperative" if workgroup.is_cooperative_wide else "branches"
         if self.has_scope:

@@ -136,6 +136,7 @@ class Workgroup(db.Model):
         CheckConstraint("slug <> ''", name="slug_not_empty"),
         CheckConstraint("original_language <> ''", name="original_language_not_empty"),
         CheckConstraint("(state = 'archived') = (archived_dt IS NOT NULL)", name="archived_dt_iff_archived"),
+        CheckConstraint("support_threshold IS NULL OR support_threshold >= 1", name="support_threshold_positive"),
         Index("ix_workgroups_state_theme", "state", "theme"),
     )
 
@@ -153,6 +154,9 @@ class Workgroup(db.Model):
     scope: Mapped[str] = mapped_column(String(12), default=WorkgroupScope.cooperative.value)
     joining: Mapped[str] = mapped_column(String(10), default=JoinPolicy.open.value)
     state: Mapped[str] = mapped_column(String(10), default=WorkgroupState.active.value)
+    #: supports that make a new proposal ready for a vote (None: the ``PROPOSAL_SUPPORT_THRESHOLD`` setting,
+    #: and without it a facilitator decides); each proposal keeps the threshold it was written under
+    support_threshold: Mapped[int | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
     created_dt: Mapped[dt.datetime] = mapped_column(default=utcnow)
     modified_dt: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -36,6 +36,7 @@ RESERVED_SLUGS = frozenset({"new"})
 SLUG_MAX = 60
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20000
+SUPPORT_THRESHOLD_MAX = 100_000
 
 
 class AlreadyMember(Conflict):
@@ -114,6 +115,11 @@ def _choice(enum_class, value: str) -> str:
         raise InvalidInput() from exc
 
 
+def _check_threshold(threshold: int | None) -> None:
+    if threshold is not None and not 1 <= threshold <= SUPPORT_THRESHOLD_MAX:
+        raise InvalidInput(_l("The number of supports must be between 1 and %(max)s.", max=SUPPORT_THRESHOLD_MAX))
+
+
 def _branches(branch_ids: Iterable[int] | None) -> list[Branch]:
     if branch_ids is None:
         return []
@@ -136,7 +142,7 @@ def _member_record(member: Member) -> dict:
 def create_workgroup(*, actor, titles: Mapping[str, str], descriptions: Mapping[str, str], original_language: str,
                      working_languages: list[str], theme: str = WorkgroupTheme.other.value,
                      joining: str = JoinPolicy.open.value, branch_ids: Iterable[int] | None = None,
-                     facilitate: bool = False) -> Workgroup:
+                     facilitate: bool = False, support_threshold: int | None = None) -> Workgroup:
     """Create a workgroup for the whole cooperative (``branch_ids`` None) or for some branches.
 
     With ``facilitate``, the creator's register member becomes its first facilitator.
@@ -150,12 +156,13 @@ def create_workgroup(*, actor, titles: Mapping[str, str], descriptions: Mapping[
     _check_texts(titles, descriptions, original_language, working_languages)
     theme = _choice(WorkgroupTheme, theme)
     joining = _choice(JoinPolicy, joining)
+    _check_threshold(support_threshold)
     branches = _branches(scope_ids)
     workgroup = Workgroup(
         slug=unique_slug(titles[original_language]), titles=titles, descriptions=descriptions,
         original_language=original_language, working_languages=working_languages, theme=theme, joining=joining,
         scope=(WorkgroupScope.cooperative if scope_ids is None else WorkgroupScope.branches).value,
-        branches=branches, created_by_id=getattr(actor, "id", None),
+        branches=branches, created_by_id=getattr(actor, "id", None), support_threshold=support_threshold,
     )
     try:
         with db.session.begin_nested():
@@ -181,11 +188,14 @@ def create_workgroup(*, actor, titles: Mapping[str, str], descriptions: Mapping[
 def update_workgroup(workgroup: Workgroup, *, actor, titles: Mapping[str, str], descriptions: Mapping[str, str],
                      original_language: str, working_languages: list[str], theme: str, joining: str,
                      branch_ids: Iterable[int] | None | bool = False,
-                     membership: WorkgroupMembership | None = None) -> Workgroup:
+                     membership: WorkgroupMembership | None = None,
+                     support_threshold: int | None | bool = False) -> Workgroup:
     """Change the texts, languages, theme and joining policy; and the scope when ``branch_ids`` is not
     False (None: the whole cooperative), which only those who could create it with that scope may do.
 
-    ``membership`` is the actor's own membership (a facilitator's right to edit)."""
+    ``membership`` is the actor's own membership (a facilitator's right to edit). ``support_threshold``
+    (unless False) becomes the threshold of the proposals written from now on; None leaves it to the setting
+    and the facilitators."""
     _lock(workgroup)
     workgroup.check_writable()
     if not permissions.can_edit_workgroup(actor, workgroup, membership):
@@ -201,6 +211,11 @@ def update_workgroup(workgroup: Workgroup, *, actor, titles: Mapping[str, str], 
     workgroup.working_languages = working_languages
     workgroup.theme = _choice(WorkgroupTheme, theme)
     joining = _choice(JoinPolicy, joining)
+    if support_threshold is not False and support_threshold != workgroup.support_threshold:
+        _check_threshold(support_threshold)
+        audit.record("workgroup.support_threshold_changed", actor=actor, obj=workgroup,
+                     old=workgroup.support_threshold, new=support_threshold)
+        workgroup.support_threshold = support_threshold
     if joining != workgroup.joining:
         audit.record("workgroup.joining_changed", actor=actor, obj=workgroup, old=workgroup.joining, new=joining)
         workgroup.joining = joining

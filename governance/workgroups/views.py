@@ -226,7 +226,8 @@ def create():
         workgroup = ops.create_workgroup(
             actor=account, titles=form.titles(), descriptions=form.descriptions(),
             original_language=form.original_language.data, working_languages=form.working_languages.data,
-            theme=form.theme.data, joining=form.joining.data, branch_ids=branch_ids, facilitate=facilitate)
+            theme=form.theme.data, joining=form.joining.data, branch_ids=branch_ids, facilitate=facilitate,
+            support_threshold=form.support_threshold.data)
     except DomainError as exc:
         return _refused(exc, lambda: _render_form(form)[0])
     db.session.commit()
@@ -257,7 +258,8 @@ def edit(workgroup_slug: str):
             workgroup, actor=account, titles=form.titles(), descriptions=form.descriptions(),
             original_language=form.original_language.data, working_languages=form.working_languages.data,
             theme=form.theme.data, joining=form.joining.data,
-            branch_ids=form.branch_ids() if scope else False, membership=membership)
+            branch_ids=form.branch_ids() if scope else False, membership=membership,
+            support_threshold=form.support_threshold.data)
     except DomainError as exc:
         return _refused(exc, lambda: _render_form(form, workgroup)[0])
     db.session.commit()
