@@ -15,6 +15,8 @@ TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
 #: interface languages with a complete catalog
 LANGUAGES = ("nl", "fr", "en", "de")
 
+#: the role names of governance.accounts.models.Role (TOTP_REQUIRED_ROLES is checked against them)
+_ROLES = {"admin", "secretary", "board_member", "facilitator"}
 _WEAK_SECRETS = {"", "dev", "changeme", "change-me", "secret", "development-only-secret-key"}
 DEV_SECRET_KEY = "development-only-secret-key"
 
@@ -66,7 +68,9 @@ def default_settings(instance_path: str) -> dict:
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", "Europe/Brussels"),
         "BABEL_TRANSLATION_DIRECTORIES": str(TRANSLATIONS_DIR),
         # sessions and cookies
-        "SESSION_COOKIE_NAME": "governance_session",
+        # production: the __Host- prefix makes browsers refuse the cookie unless it is Secure, for the whole
+        # site (Path=/) and for this host only (no Domain), so a neighbouring subdomain cannot plant or read it
+        "SESSION_COOKIE_NAME": "__Host-governance_session" if production else "governance_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", production),
@@ -106,8 +110,16 @@ def default_settings(instance_path: str) -> dict:
         "SERVER_NAME_FOR_EMAIL": os.environ.get("PORTAL_URL", "http://127.0.0.1:5000"),
         #: supports that make a proposal ready for a vote (unset: a facilitator decides)
         "PROPOSAL_SUPPORT_THRESHOLD": _env_int("PROPOSAL_SUPPORT_THRESHOLD", 0) or None,
-        #: roles that must use a second factor (TOTP); production can add roles, never remove these
-        "TOTP_REQUIRED_ROLES": ("admin", "secretary"),
+        #: general assemblies: full days of notice by default (an assembly may set its own; a mapping
+        #: ASSEMBLY_NOTICE_DAYS_BY_BRANCH {"BE": 15} overrides it per branch), and the largest document accepted
+        "ASSEMBLY_NOTICE_DAYS": _env_int("ASSEMBLY_NOTICE_DAYS", 15),
+        "ASSEMBLY_DOCUMENT_MAX_BYTES": _env_int("ASSEMBLY_DOCUMENT_MAX_MB", 10) * 1024 * 1024,
+        #: convocation letters in one PDF downloaded from the "letters to print" page
+        "ASSEMBLY_LETTERS_PER_PDF": _env_int("ASSEMBLY_LETTERS_PER_PDF", 1000),
+        #: roles that must use a second factor (TOTP), comma-separated; production can add roles (board_member,
+        #: facilitator), never remove admin and secretary
+        "TOTP_REQUIRED_ROLES": tuple(role.strip() for role in os.environ.get(
+            "TOTP_REQUIRED_ROLES", "admin,secretary").split(",") if role.strip()),
         # shown to readers so that a rewritten audit chain can be noticed from outside
         "SHOW_AUDIT_HASH": True,
         # demo accounts are listed on the sign-in page in development only
@@ -128,5 +140,16 @@ def check_settings(config) -> None:
             )
         if not config.get("SESSION_COOKIE_SECURE"):
             raise ConfigError("SESSION_COOKIE_SECURE cannot be disabled in production")
+        if config.get("DEBUG"):
+            # the debugger runs code sent by whoever sees an error page (FLASK_DEBUG=1 turns it on)
+            raise ConfigError("DEBUG (FLASK_DEBUG) cannot be on in production")
+    if str(config.get("SESSION_COOKIE_NAME", "")).startswith("__Host-") and (
+            not config.get("SESSION_COOKIE_SECURE") or config.get("SESSION_COOKIE_DOMAIN")
+            or (config.get("SESSION_COOKIE_PATH") or config.get("APPLICATION_ROOT") or "/") != "/"):
+        raise ConfigError("a __Host- session cookie must be Secure, without a Domain, with Path=/")
+    unknown = set(config.get("TOTP_REQUIRED_ROLES") or ()) - _ROLES
+    if unknown:
+        raise ConfigError(f"TOTP_REQUIRED_ROLES names unknown roles: {', '.join(sorted(unknown))} "
+                          f"(roles: {', '.join(sorted(_ROLES))})")
     if config["TRUSTED_PROXIES"] < 0:
         raise ConfigError("TRUSTED_PROXIES cannot be negative")

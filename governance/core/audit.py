@@ -119,8 +119,10 @@ def record(event_name: str, *, actor=None, obj=None, object_type: str | None = N
     return entry
 
 
-def latest_hash() -> str:
-    value = db.session.execute(select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).scalar()
+def latest_hash(session=None) -> str:
+    """The hash of the last entry (``session``: another database, such as a backup copy; default: the portal's)."""
+    session = session if session is not None else db.session
+    value = session.execute(select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).scalar()
     return value or GENESIS_HASH
 
 
@@ -132,15 +134,19 @@ class VerifyResult:
     reason: str | None = None
 
 
-def verify_chain(batch_size: int = 5000) -> VerifyResult:
-    """Walk the chain in order; report the first entry whose link or content does not hold."""
+def verify_chain(batch_size: int = 5000, *, session=None) -> VerifyResult:
+    """Walk the chain in order; report the first entry whose link or content does not hold.
+
+    ``session`` reads another database holding the same table (a backup copy, see ``governance.core.backup``);
+    by default the portal's own."""
+    session = session if session is not None else db.session
     columns = (AuditEntry.seq, AuditEntry.created_dt, AuditEntry.actor_id, AuditEntry.event,
                AuditEntry.object_type, AuditEntry.object_id, AuditEntry.data, AuditEntry.prev_hash,
                AuditEntry.hash)
     prev = GENESIS_HASH
     checked = 0
     while True:
-        rows = db.session.execute(
+        rows = session.execute(
             select(*columns).where(AuditEntry.seq > checked).order_by(AuditEntry.seq).limit(batch_size)
         ).all()
         if not rows:

@@ -21,6 +21,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # deleted content is overwritten with zeros, not left in free pages: the ballot box rewritten at a
+        # ballot's close leaves no trace of the order of casting in the database file (SECURITY.md)
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -34,6 +37,9 @@ def _configure_sqlite(engine: Engine) -> None:
 def init_database(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    # statements logged (SQLALCHEMY_ECHO, or the sqlalchemy logger at INFO) and database errors never show their
+    # values: they would hold ballot choices, receipt codes and personal data (development keeps them, to debug)
+    options.setdefault("hide_parameters", app.config.get("GOVERNANCE_ENV") != "development")
     if uri.startswith("sqlite"):
         options.setdefault("connect_args", {}).setdefault("timeout", 15)
     else:

@@ -12,6 +12,8 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+#: refused requests (403), for the security monitoring: who, what, from where (the time is the record's)
+security_log = logging.getLogger("governance.security")
 
 
 class DomainError(Exception):
@@ -94,11 +96,28 @@ def render_error(code: int, detail: str | None = None):
     )
 
 
+def _route() -> str:
+    """The route of the request (``/account/password/reset/<token>``), never its path: a path can carry a token,
+    and control characters that would forge log lines."""
+    rule = request.url_rule
+    return rule.rule if rule is not None else "(no route)"
+
+
+def _log_refused(code: int) -> None:
+    from flask_login import current_user
+
+    account_id = getattr(current_user, "id", None) if current_user and current_user.is_authenticated else None
+    security_log.warning("access refused (%s): %s %s, endpoint %s, account %s, address %s", code, request.method,
+                         _route(), request.endpoint, account_id, request.remote_addr)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
+        if exc.code == 403:
+            _log_refused(403)
         if exc.code == 400 and getattr(exc, "description", "") and "CSRF" in str(exc.description):
             from flask_babel import gettext as _
 
@@ -109,11 +128,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
+        if exc.status_code == 403:
+            _log_refused(403)
         return render_error(exc.status_code if exc.status_code in ERROR_TITLES else 400, str(exc))
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):
         if app.config.get("PROPAGATE_EXCEPTIONS"):
             raise exc
-        log.exception("Unhandled error on %s %s", request.method, request.path)
+        log.exception("Unhandled error on %s %s (endpoint %s)", request.method, _route(), request.endpoint)
         return render_error(500)

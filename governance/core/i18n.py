@@ -48,6 +48,17 @@ def language_name(code: str, in_language: str | None = None) -> str:
     return name[:1].upper() + name[1:]
 
 
+def language_in_text(code: str, in_language: str | None = None) -> str:
+    """The name of a language as it is written inside a sentence: "in Dutch", "en néerlandais", "auf
+    Niederländisch" (French writes language names in lower case; :func:`language_name` capitalises them for
+    labels and lists)."""
+    in_language = in_language or str(get_locale() or "en")
+    try:
+        return Locale.parse(code).get_display_name(in_language) or code
+    except (ValueError, TypeError):
+        return code
+
+
 def endonym(code: str) -> str:
     """The name of a language in that language, for the language switcher ('Nederlands', 'Français')."""
     return language_name(code, code)

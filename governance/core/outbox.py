@@ -180,9 +180,26 @@ def queue_emails(specs: list[EmailSpec]) -> int:
             select(table.c.key).where(table.c.key.in_(keys[start:start + INSERT_CHUNK]))).scalars())
     specs = [spec for spec in specs if spec.key not in existing]
     rows = render_rows(specs)
-    for start in range(0, len(rows), INSERT_CHUNK):
-        db.session.execute(insert(table), rows[start:start + INSERT_CHUNK])
+    if not rows:
+        return 0
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql" and len(rows) > INSERT_CHUNK:
+        _copy_rows(connection, table, rows)
+    else:
+        for start in range(0, len(rows), INSERT_CHUNK):
+            db.session.execute(insert(table), rows[start:start + INSERT_CHUNK])
     return len(rows)
+
+
+def _copy_rows(connection, table, rows: list[dict]) -> None:
+    """PostgreSQL: stream the rows with COPY, in the session's transaction (a 35,000-member convocation is
+    queued in a second or two, where an INSERT per row takes several)."""
+    columns = list(rows[0])
+    names = ", ".join(f'"{name}"' for name in columns)  # column names come from the table, not from input
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in columns])
 
 
 def build_email(message: OutboxMessage) -> EmailMessage:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, current_app, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
-from governance.core.i18n import country_name, endonym, language_name
+from governance.core.i18n import country_name, endonym, language_in_text, language_name
 from governance.core.markdown import render_markdown, render_plain
 
 
@@ -18,6 +18,7 @@ def init_templating(app: Flask) -> None:
         date=lambda value, fmt="medium": format_date(value, fmt) if value else "",
         number=lambda value: format_decimal(value) if value is not None else "",
         language_name=language_name,
+        language_in_text=language_in_text,
         country_name=country_name,
     )
 

@@ -87,6 +87,23 @@ def test_each_recipient_gets_their_language(app, db, email_templates):
     assert fr.body_text.startswith("Bienvenue") and fr.language == "fr"
 
 
+def test_a_large_batch_is_queued_whole_once_in_each_language(app, db, email_templates):
+    """More rows than one insert chunk (PostgreSQL streams them with COPY); a second run queues nothing."""
+    specs = [outbox.EmailSpec(key=f"batch:{i}", to_address=f"m{i}@example.org", language=("nl", "fr")[i % 2],
+                              template="hello", context={"name": f"M{i}"}, to_name=f"M{i}")
+             for i in range(outbox.INSERT_CHUNK * 2 + 8)]  # the last one is French
+    with app.test_request_context():
+        assert outbox.queue_emails(specs) == len(specs)
+        assert outbox.queue_emails(specs[:20]) == 0
+    rows = {m.key: m for m in db.session.execute(select(OutboxMessage)).scalars()}
+    assert len(rows) == len(specs)
+    last = rows[f"batch:{len(specs) - 1}"]
+    assert (last.language, last.status, last.attempts, last.to_name) == ("fr", "queued", 0, f"M{len(specs) - 1}")
+    assert last.body_text.startswith("Bienvenue") and last.body_text.rstrip().endswith(f"M{len(specs) - 1}.")
+    assert last.next_attempt_dt is not None and last.sent_dt is None and last.body_html is None
+    assert len({m.message_id for m in rows.values()}) == len(specs)
+
+
 def test_file_backend_writes_eml(app, db, email_templates, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_FILE_DIR", str(tmp_path))
     with app.test_request_context():
