@@ -7,6 +7,7 @@ from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, Passwo
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from governance.accounts.models import DigestFrequency
 from governance.accounts.operations import available_timezones
 from governance.accounts.passwords import MAX_LENGTH, password_problem
 from governance.core.forms import BaseForm
@@ -95,11 +96,13 @@ class ProfileForm(BaseForm):
     notify_workgroup_email = BooleanField(_l("Email me about activity in my workgroups"))
     notify_ballot_email = BooleanField(_l("Email me when a ballot I can vote in opens"))
     notify_convocation_email = BooleanField(_l("Email me convocations to general assemblies"))
+    digest_frequency = SelectField(_l("Email summary of my notifications"), validators=[DataRequired()])
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.language.choices = [(code, endonym(code)) for code in current_app.config["LANGUAGES"]]
+        self.digest_frequency.choices = [(d.value, d.label) for d in DigestFrequency]
 
     def validate_timezone(self, field):
         if field.data not in available_timezones():

@@ -35,10 +35,32 @@ ROLE_LABELS = {
 _ROLE_SQL = ", ".join(f"'{r.value}'" for r in Role)
 
 
+class DigestFrequency(str, enum.Enum):
+    """How often a member receives the email summary of their unread notifications."""
+
+    none = "none"
+    daily = "daily"
+    weekly = "weekly"
+
+    @property
+    def label(self) -> str:
+        return str(DIGEST_LABELS[self])
+
+
+DIGEST_LABELS = {
+    DigestFrequency.none: _l("Never: I read them on the portal"),
+    DigestFrequency.daily: _l("Once a day"),
+    DigestFrequency.weekly: _l("Once a week"),
+}
+
+_DIGEST_SQL = ", ".join(f"'{d.value}'" for d in DigestFrequency)
+
+
 class Account(UserMixin, db.Model):
     __tablename__ = "accounts"
     __table_args__ = (
         CheckConstraint("session_version >= 1", name="session_version_positive"),
+        CheckConstraint(f"digest_frequency IN ({_DIGEST_SQL})", name="digest_frequency_valid"),
         # an id is never given again once its account is deleted (SQLite would otherwise reuse the highest
         # one): session cookies and audit entries carry account ids
         {"sqlite_autoincrement": True},
@@ -69,6 +91,8 @@ class Account(UserMixin, db.Model):
     notify_workgroup_email: Mapped[bool] = mapped_column(Boolean, default=True)
     notify_ballot_email: Mapped[bool] = mapped_column(Boolean, default=True)
     notify_convocation_email: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: the email summary of unread notifications (governance.notifications.digest): none, daily or weekly
+    digest_frequency: Mapped[str] = mapped_column(String(10), default=DigestFrequency.weekly.value)
 
     member: Mapped[Member | None] = relationship(lazy="joined")
     roles: Mapped[list["RoleAssignment"]] = relationship(

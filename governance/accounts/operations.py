@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from governance.accounts import queries, tokens
-from governance.accounts.models import Account, AccountToken, RecoveryCode, Role, RoleAssignment, TokenPurpose
+from governance.accounts.models import (Account, AccountToken, DigestFrequency, RecoveryCode, Role, RoleAssignment,
+                                        TokenPurpose)
 from governance.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 from governance.accounts.permissions import ACCOUNT_STATUSES, can_disable_totp, invite_branch_ids
 from governance.core import audit
@@ -268,8 +269,8 @@ def set_language(account: Account, language: str) -> None:
 
 def update_profile(account: Account, *, display_name: str, language: str, timezone: str,
                    notify_workgroup_email: bool, notify_ballot_email: bool, notify_convocation_email: bool,
-                   actor: Account) -> None:
-    """The account holder's own settings. Only these fields change."""
+                   actor: Account, digest_frequency: str | None = None) -> None:
+    """The account holder's own settings. Only these fields change (``digest_frequency`` when given)."""
     if actor.id != account.id:
         raise NotAllowed()
     display_name = (display_name or "").strip()
@@ -279,12 +280,16 @@ def update_profile(account: Account, *, display_name: str, language: str, timezo
         raise InvalidInput(_l("Choose one of the languages offered."))
     if timezone not in available_timezones():
         raise InvalidInput(_l("Choose a time zone from the list, for example Europe/Brussels."))
+    if digest_frequency is not None and digest_frequency not in {d.value for d in DigestFrequency}:
+        raise InvalidInput(_l("Choose how often you receive the summary of your notifications."))
     account.display_name = display_name
     account.language = language
     account.timezone = timezone
     account.notify_workgroup_email = bool(notify_workgroup_email)
     account.notify_ballot_email = bool(notify_ballot_email)
     account.notify_convocation_email = bool(notify_convocation_email)
+    if digest_frequency is not None:
+        account.digest_frequency = digest_frequency
     db.session.flush()
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
@@ -147,6 +147,20 @@ def _time(value: dt.datetime | dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+#: sections that features above the accounts add to the personal-data export (they cannot be imported from
+#: here): name → ``collect(account, member)`` returning JSON-ready data. Registered at import time by the feature
+#: (e.g. ``register_personal_data("ballot_participation", …)`` in the votes package: participation only, never
+#: a choice or a receipt).
+PERSONAL_DATA_SECTIONS: dict[str, Callable[[Account, Member | None], Any]] = {}
+
+
+def register_personal_data(name: str, collect: Callable[[Account, Member | None], Any]) -> None:
+    existing = PERSONAL_DATA_SECTIONS.get(name)
+    if existing is not None and existing.__module__ != collect.__module__:
+        raise ValueError(f"personal-data section {name!r} is registered already")
+    PERSONAL_DATA_SECTIONS[name] = collect
+
+
 def personal_data(account: Account) -> dict[str, Any]:
     """Everything the portal holds about the account holder, as plain JSON-ready data.
 
@@ -178,6 +192,7 @@ def personal_data(account: Account) -> dict[str, Any]:
                 "workgroups": account.notify_workgroup_email,
                 "ballots": account.notify_ballot_email,
                 "convocations": account.notify_convocation_email,
+                "notification_summary": account.digest_frequency,
             },
         },
         "roles": [
@@ -189,11 +204,12 @@ def personal_data(account: Account) -> dict[str, Any]:
         "register_entry": _register_entry(member) if member is not None else None,
         "audit_log": _audit_entries(account, member),
         "emails": _emails(account, member),
-        # Ballots: when they exist, list here the ballots this member took part in (ballot, date, channel,
-        # and a proxy's name where one voted for them): participation only, NEVER a choice. Secret ballot
+        # filled by the ballots (governance.votes.queries): participation only, NEVER a choice. Secret ballot
         # choices are stored apart with no link to any voter, and must stay that way (DESIGN §5).
         "ballot_participation": [],
     }
+    for name, collect in PERSONAL_DATA_SECTIONS.items():
+        data[name] = collect(account, member)
     return data
 
 

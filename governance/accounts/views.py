@@ -74,6 +74,20 @@ def _reset_address_key() -> str:
     return f"reset-addr:{request.remote_addr}"
 
 
+# --- pages whose address holds a secret ------------------------------------------------------------
+#: the emailed links carry their token in the path: such a page is never stored, and its address is never sent
+#: as a Referer (not even to the portal's own static files, whose requests end up in access logs)
+_TOKEN_PAGES = {"accounts.reset_password", "accounts.accept_invitation"}
+
+
+@bp.after_request
+def protect_token_pages(response):
+    if request.endpoint in _TOKEN_PAGES:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 # --- second factor required for some roles ---------------------------------------------------------
 @bp.before_app_request
 def confine_until_enrolled():
@@ -264,6 +278,7 @@ def profile():
                 notify_workgroup_email=form.notify_workgroup_email.data,
                 notify_ballot_email=form.notify_ballot_email.data,
                 notify_convocation_email=form.notify_convocation_email.data,
+                digest_frequency=form.digest_frequency.data,
                 actor=account,
             )
         except InvalidInput as exc:

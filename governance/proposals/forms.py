@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from governance.core.forms import BaseForm
-from governance.core.i18n import language_name
+from governance.core.i18n import language_in_text, language_name
 from governance.proposals.operations import BODY_MAX, COMMENT_MAX, REASON_MAX, TITLE_MAX
 
 
@@ -46,7 +46,7 @@ class ProposalFormBase(BaseForm):
         valid = super().validate(extra_validators)
         original = self.original_language.data
         if original in self.languages:
-            name = language_name(original)
+            name = language_in_text(original)
             if not self.title_field(original).data:
                 self.title_field(original).errors.append(
                     _l("Give the title in the original language (%(language)s).", language=name))
@@ -126,3 +126,62 @@ class HideForm(BaseForm):
     reason = TextAreaField(_l("Reason for hiding"), validators=[DataRequired(), Length(max=REASON_MAX)],
                            render_kw={"rows": 3})
     submit = SubmitField(_l("Hide the comment"))
+
+
+# --- amendments ------------------------------------------------------------------------------------
+class AmendmentForm(BaseForm):
+    language = SelectField(_l("Language version to amend"), choices=[], validate_choice=True,
+                           validators=[InputRequired()])
+    original_excerpt = TextAreaField(_l("Passage to replace"), validators=[Optional(), Length(max=BODY_MAX)],
+                                     render_kw={"rows": 5, "spellcheck": "false"})
+    replacement = TextAreaField(_l("New text"), validators=[Optional(), Length(max=BODY_MAX)],
+                                render_kw={"rows": 5, "spellcheck": "true"})
+    explanation = TextAreaField(_l("Why this amendment?"), validators=[DataRequired(), Length(max=REASON_MAX)],
+                                render_kw={"rows": 4})
+    submit = SubmitField(_l("Propose the amendment"))
+
+    def set_languages(self, languages: list[str]) -> None:
+        self.language.choices = [SelectChoice(code, language_name(code)) for code in languages]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.original_excerpt.data and not self.replacement.data:
+            self.replacement.errors.append(_l("Give the passage to replace, the new text, or both."))
+            valid = False
+        elif self.original_excerpt.data and self.original_excerpt.data == self.replacement.data:
+            self.replacement.errors.append(_l("The new text is the same as the passage it replaces."))
+            valid = False
+        return valid
+
+
+class RejectAmendmentForm(BaseForm):
+    reason = TextAreaField(_l("Reason for rejecting"), validators=[DataRequired(), Length(max=REASON_MAX)],
+                           render_kw={"rows": 3})
+    submit = SubmitField(_l("Reject the amendment"))
+
+
+# --- translations by members -----------------------------------------------------------------------
+class TranslationForm(BaseForm):
+    """A proposal's title and text in another language (``set_language`` marks the fields with it)."""
+
+    title = StringField(_l("Translated title"), validators=[DataRequired(), Length(max=TITLE_MAX)],
+                        render_kw={"autocomplete": "off", "spellcheck": "true"})
+    body = TextAreaField(_l("Translated text"), validators=[DataRequired(), Length(max=BODY_MAX)],
+                         render_kw={"rows": 14, "spellcheck": "true"})
+    submit = SubmitField(_l("Save the translation"))
+
+    def set_language(self, code: str) -> None:
+        for f in (self.title, self.body):
+            f.render_kw = {**(f.render_kw or {}), "lang": code}
+
+
+class CommentTranslationForm(BaseForm):
+    source_language = SelectField(_l("The comment is written in"), choices=[], validate_choice=True)
+    body = TextAreaField(_l("Translation"), validators=[DataRequired(), Length(max=COMMENT_MAX)],
+                         render_kw={"rows": 8, "spellcheck": "true"})
+    submit = SubmitField(_l("Save the translation"))
+
+    def set_languages(self, language: str, sources: list[str]) -> None:
+        """Translating into ``language``, from one of ``sources``."""
+        self.source_language.choices = [SelectChoice(code, language_name(code)) for code in sources if code != language]
+        self.body.render_kw = {**(self.body.render_kw or {}), "lang": language}

@@ -140,3 +140,147 @@ PREDICATES.update({
     "can_moderate_comments": can_moderate_comments,
     "can_flag_comment": can_flag_comment,
 })
+
+
+# --- amendments ------------------------------------------------------------------------------------
+#: states of the proposal in which amendments are answered (accepting one changes the text: discussion only)
+AMENDMENT_OPEN_STATES = frozenset({ProposalState.discussion.value, ProposalState.ready_for_vote.value})
+
+
+def may_propose_amendments(account: Any, proposal: Proposal, membership: WorkgroupMembership | None) -> bool:
+    """Who proposes amendments, whatever the proposal's state: active members of the workgroup (as for comments
+    and supports) who are not its authors (the authors edit the text themselves)."""
+    return (proposal.workgroup.is_active and is_participant(account, proposal.workgroup, membership)
+            and not proposal.is_author(_member_id(account)))
+
+
+def can_propose_amendment(account: Any, proposal: Proposal, membership: WorkgroupMembership | None) -> bool:
+    return proposal.is_in_discussion and may_propose_amendments(account, proposal, membership)
+
+
+def may_answer_amendments(account: Any, proposal: Proposal, membership: WorkgroupMembership | None) -> bool:
+    """Who accepts or rejects amendments: the author and the co-authors."""
+    return _is_active_author(account, proposal, membership)
+
+
+def can_accept_amendment(account: Any, amendment, proposal: Proposal,
+                         membership: WorkgroupMembership | None) -> bool:
+    """(Whether the amendment still applies to the text is the template's and the operation's concern.)"""
+    return (amendment.is_proposed and proposal.is_in_discussion
+            and may_answer_amendments(account, proposal, membership))
+
+
+def can_reject_amendment(account: Any, amendment, proposal: Proposal,
+                         membership: WorkgroupMembership | None) -> bool:
+    return (amendment.is_proposed and proposal.state in AMENDMENT_OPEN_STATES
+            and may_answer_amendments(account, proposal, membership))
+
+
+def may_put_amendments_to_vote(account: Any, proposal: Proposal, membership: WorkgroupMembership | None) -> bool:
+    """Who decides that an amendment goes to the vote with the proposal: those who manage the workgroup (its
+    facilitators, administrators, board members of its branches), as for marking a proposal ready for a vote."""
+    return _manages(account, proposal, membership)
+
+
+def can_put_amendment_to_vote(account: Any, amendment, proposal: Proposal,
+                              membership: WorkgroupMembership | None) -> bool:
+    return (amendment.can_go_to_vote and proposal.state in AMENDMENT_OPEN_STATES
+            and may_put_amendments_to_vote(account, proposal, membership))
+
+
+def may_withdraw_amendment(account: Any, amendment, proposal: Proposal,
+                           membership: WorkgroupMembership | None) -> bool:
+    """Its author, while an active member of the workgroup."""
+    return (amendment.author_id == _member_id(account) and proposal.workgroup.is_active
+            and is_participant(account, proposal.workgroup, membership))
+
+
+def can_withdraw_amendment(account: Any, amendment, proposal: Proposal,
+                           membership: WorkgroupMembership | None) -> bool:
+    return (amendment.is_proposed and proposal.state in AMENDMENT_OPEN_STATES
+            and may_withdraw_amendment(account, amendment, proposal, membership))
+
+
+PREDICATES.update({
+    "can_propose_amendment": can_propose_amendment,
+    "can_accept_amendment": can_accept_amendment,
+    "can_reject_amendment": can_reject_amendment,
+    "can_put_amendment_to_vote": can_put_amendment_to_vote,
+    "can_withdraw_amendment": can_withdraw_amendment,
+})
+
+
+# --- translations by members -----------------------------------------------------------------------
+def translation_languages(workgroup: Workgroup) -> list[str]:
+    """The languages a workgroup's proposals and comments may be translated into: its working languages, the
+    official languages of the branches it is restricted to, and — for a workgroup of the whole cooperative — the
+    portal's interface languages (nl, fr, en, de), the languages its readers read."""
+    from flask import current_app
+
+    codes = [*workgroup.working_languages, *(code for branch in workgroup.branches for code in branch.official_languages)]
+    if workgroup.is_cooperative_wide:
+        codes += current_app.config["LANGUAGES"]
+    return list(dict.fromkeys(code for code in codes if code))
+
+
+def can_translate(account: Any, proposal: Proposal, membership: WorkgroupMembership | None) -> bool:
+    """Translate the proposal or its comments: whoever may comment on it (active members of the workgroup while
+    it is open to comments; a draft, only its authors). Which languages: :func:`translation_languages`."""
+    return can_comment(account, proposal, membership)
+
+
+def can_translate_proposal(account: Any, proposal: Proposal, membership: WorkgroupMembership | None,
+                           language: str | None = None) -> bool:
+    """Into ``language`` (when given): one of the workgroup's translation languages, not the original.
+    (A version the authors wrote themselves is the operation's concern: a conflict.)"""
+    if not can_translate(account, proposal, membership):
+        return False
+    return language is None or (language != proposal.original_language
+                                and language in translation_languages(proposal.workgroup))
+
+
+def can_translate_comment(account: Any, comment, proposal: Proposal, membership: WorkgroupMembership | None) -> bool:
+    """A comment still shown (neither deleted nor hidden)."""
+    return comment.is_visible and can_translate(account, proposal, membership)
+
+
+def can_review_translations(account: Any, proposal: Proposal, membership: WorkgroupMembership | None) -> bool:
+    """Mark translations reviewed (or withdraw the review): those who manage the workgroup (its facilitators,
+    administrators, board members of its branches), while it is active — never of their own translation."""
+    return proposal.workgroup.is_active and can_manage_workgroup(account, proposal.workgroup, membership)
+
+
+def can_review_translation(account: Any, translation, proposal: Proposal,
+                           membership: WorkgroupMembership | None) -> bool:
+    """This translation (of the proposal or of a comment): a reviewer who did not make it."""
+    return (translation is not None and translation.translator_id != _member_id(account)
+            and can_review_translations(account, proposal, membership))
+
+
+PREDICATES.update({
+    "can_translate": can_translate,
+    "can_translate_proposal": can_translate_proposal,
+    "can_translate_comment": can_translate_comment,
+    "can_review_translations": can_review_translations,
+    "can_review_translation": can_review_translation,
+})
+
+
+# --- following -------------------------------------------------------------------------------------
+def can_follow_proposal(account: Any, proposal: Proposal) -> bool:
+    """Whoever sees the proposal may follow it (and unfollow it)."""
+    return can_view_proposal(account, proposal)
+
+
+def accounts_seeing_proposal(proposal: Proposal):
+    """The SQL twin of :func:`can_view_proposal`: a condition on ``Account`` rows (see
+    :func:`governance.workgroups.permissions.accounts_seeing_workgroup`); a draft, its authors only."""
+    from sqlalchemy import and_
+
+    from governance.accounts.models import Account
+    from governance.workgroups.permissions import accounts_seeing_workgroup
+
+    condition = accounts_seeing_workgroup(proposal.workgroup)
+    if proposal.is_draft:
+        condition = and_(condition, Account.member_id.in_(sorted(proposal.author_ids)))
+    return condition

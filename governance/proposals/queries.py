@@ -5,7 +5,7 @@ proposals, supports and revisions.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, raiseload
@@ -15,13 +15,18 @@ from governance.extensions import db
 from governance.members.models import Member
 from governance.members.queries import Page
 from governance.proposals.models import (
+    AmendmentState,
     Comment,
     CommentFlag,
     CommentRevision,
+    CommentTranslation,
     Proposal,
+    ProposalAmendment,
     ProposalRevision,
     ProposalState,
     ProposalSupport,
+    ProposalTranslation,
+    last_original_change,
     proposal_coauthors,
 )
 from governance.workgroups.models import Workgroup
@@ -82,10 +87,11 @@ def supports(proposal: Proposal, member_id: int | None) -> bool:
 
 
 def revisions(proposal: Proposal) -> list[ProposalRevision]:
-    """Every revision with its author, newest first (one query)."""
+    """Every revision with its author and the amendment it accepted (with its author), newest first (one query)."""
     return list(db.session.execute(
         select(ProposalRevision).join(ProposalRevision.author)
-        .options(contains_eager(ProposalRevision.author))
+        .options(contains_eager(ProposalRevision.author),
+                 joinedload(ProposalRevision.amendment).joinedload(ProposalAmendment.author))
         .where(ProposalRevision.proposal_id == proposal.id)
         .order_by(ProposalRevision.number.desc())
     ).scalars())
@@ -175,9 +181,18 @@ class CommentThreads:
     page: Page
     replies: dict[int, list[Comment]]
     total: int
+    #: comment id → its translation shown to the reader (filled by :func:`add_comment_translations`)
+    translations: dict[int, CommentTranslation] = field(default_factory=dict)
 
     def replies_to(self, comment: Comment) -> list[Comment]:
         return self.replies.get(comment.id, [])
+
+    def translation_of(self, comment: Comment) -> CommentTranslation | None:
+        return self.translations.get(comment.id) if comment.is_visible else None
+
+    @property
+    def comment_ids(self) -> list[int]:
+        return [c.id for c in self.page.items] + [r.id for replies in self.replies.values() for r in replies]
 
 
 def comment_threads(proposal: Proposal, page: int = 1, per_page: int = COMMENTS_PER_PAGE) -> CommentThreads:
@@ -256,3 +271,144 @@ def page_of(comment: Comment, per_page: int = COMMENTS_PER_PAGE) -> int:
                or_(Comment.created_dt < root.created_dt, (Comment.created_dt == root.created_dt) & (Comment.id < root.id)))
     ).scalar_one()
     return before // per_page + 1
+
+
+# --- amendments ------------------------------------------------------------------------------------
+def amendments(proposal: Proposal) -> list[ProposalAmendment]:
+    """The proposal's amendments with their authors, by number (one query)."""
+    return list(db.session.execute(
+        select(ProposalAmendment).options(joinedload(ProposalAmendment.author))
+        .where(ProposalAmendment.proposal_id == proposal.id)
+        .order_by(ProposalAmendment.number)
+    ).scalars())
+
+
+def amendment_in(proposal: Proposal, number: int) -> ProposalAmendment | None:
+    """Amendment ``number`` of this proposal (None for a number the proposal does not have), with its author and
+    the account that decided it (one query)."""
+    amendment = db.session.execute(
+        select(ProposalAmendment)
+        .options(joinedload(ProposalAmendment.author), joinedload(ProposalAmendment.decided_by))
+        .where(ProposalAmendment.proposal_id == proposal.id, ProposalAmendment.number == number)
+    ).scalar_one_or_none()
+    if amendment is not None:
+        set_committed_value(amendment, "proposal", proposal)
+    return amendment
+
+
+def amendments_for_vote(proposal: Proposal) -> list[ProposalAmendment]:
+    """The amendments to put to the vote with the proposal (one yes/no/abstain ballot each), by number, with
+    their authors (one query). ``amendment.applies_to(proposal.bodies.get(amendment.language))`` tells whether
+    one still applies to the current text."""
+    return list(db.session.execute(
+        select(ProposalAmendment).options(joinedload(ProposalAmendment.author))
+        .where(ProposalAmendment.proposal_id == proposal.id,
+               ProposalAmendment.state == AmendmentState.for_vote.value)
+        .order_by(ProposalAmendment.number)
+    ).scalars())
+
+
+# --- translations by members -----------------------------------------------------------------------
+def proposal_translations(proposal: Proposal) -> dict[str, ProposalTranslation]:
+    """The proposal's translation records by language, with translators and reviewers (one query)."""
+    rows = db.session.execute(
+        select(ProposalTranslation)
+        .options(joinedload(ProposalTranslation.translator), joinedload(ProposalTranslation.reviewed_by))
+        .where(ProposalTranslation.proposal_id == proposal.id)
+    ).scalars()
+    return {row.language: row for row in rows}
+
+
+@dataclass(frozen=True)
+class LanguageVersion:
+    """One language of a proposal, as its page lists it."""
+
+    language: str
+    is_original: bool
+    #: the proposal has a title and a text in this language
+    exists: bool
+    #: who translated it (None: the authors wrote it, or it does not exist yet)
+    translation: ProposalTranslation | None
+    #: the translation translates an earlier original (see ``models.last_original_change``)
+    is_earlier: bool
+
+    @property
+    def by_authors(self) -> bool:
+        return self.exists and self.translation is None
+
+
+def language_versions(proposal: Proposal, translations: dict[str, ProposalTranslation], revisions,
+                      languages=()) -> list[LanguageVersion]:
+    """The original, the other languages the proposal exists in, then those of ``languages`` it does not exist in
+    yet (no query: ``revisions`` are the proposal's, as :func:`revisions` reads them)."""
+    original_changed = last_original_change(revisions)
+    versions = []
+    for code in dict.fromkeys([*proposal.text_languages, *languages]):
+        is_original = code == proposal.original_language
+        translation = None if is_original else translations.get(code)
+        versions.append(LanguageVersion(
+            language=code, is_original=is_original, exists=bool(proposal.titles.get(code)), translation=translation,
+            is_earlier=translation is not None and translation.is_earlier_version(original_changed)))
+    return versions
+
+
+def add_comment_translations(threads: CommentThreads, languages: list[str]) -> None:
+    """For every comment shown, its translation into the first of ``languages`` (the reader's) that has one, with
+    its translator, into ``threads.translations``: one query whatever the number of comments (none without)."""
+    ids = threads.comment_ids
+    if not ids or not languages:
+        return
+    rank = {code: i for i, code in enumerate(languages)}
+    best: dict[int, CommentTranslation] = {}
+    for row in db.session.execute(
+        select(CommentTranslation).options(joinedload(CommentTranslation.translator))
+        .where(CommentTranslation.comment_id.in_(ids), CommentTranslation.language.in_(list(rank)))
+    ).scalars():
+        current = best.get(row.comment_id)
+        if current is None or rank[row.language] < rank[current.language]:
+            best[row.comment_id] = row
+    threads.translations = best
+
+
+def comment_translation(comment: Comment, language: str) -> CommentTranslation | None:
+    """The comment's translation into ``language``, with its translator and reviewer (one query)."""
+    return db.session.execute(
+        select(CommentTranslation)
+        .options(joinedload(CommentTranslation.translator), joinedload(CommentTranslation.reviewed_by))
+        .where(CommentTranslation.comment_id == comment.id, CommentTranslation.language == language)
+    ).scalar_one_or_none()
+
+
+def comment_source_language(comment: Comment) -> str:
+    """The language a comment is written in, as far as the portal knows: what its latest translation said, else
+    its author's language."""
+    said = db.session.execute(
+        select(CommentTranslation.source_language).where(CommentTranslation.comment_id == comment.id)
+        .order_by(CommentTranslation.modified_dt.desc(), CommentTranslation.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    return said or db.session.get(Member, comment.author_id).language
+
+
+def comment_source_languages(comment: Comment, workgroup: Workgroup) -> list[str]:
+    """The languages a translator may say a comment is written in: the workgroup's translation languages and
+    the comment author's language."""
+    from governance.proposals.permissions import translation_languages
+
+    return list(dict.fromkeys([*translation_languages(workgroup), db.session.get(Member, comment.author_id).language]))
+
+
+# --- following -------------------------------------------------------------------------------------
+def is_following(proposal: Proposal, account_id: int | None) -> bool:
+    from governance.proposals.models import ProposalFollow
+
+    if account_id is None:
+        return False
+    return db.session.execute(select(ProposalFollow.id).where(
+        ProposalFollow.proposal_id == proposal.id, ProposalFollow.account_id == account_id)).first() is not None
+
+
+def follower_ids(proposal: Proposal):
+    """A ``select()`` of the ids of the accounts that follow the proposal (to use inside another query)."""
+    from governance.proposals.models import ProposalFollow
+
+    return select(ProposalFollow.account_id).where(ProposalFollow.proposal_id == proposal.id)

@@ -21,7 +21,7 @@ from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from governance.core.forms import BaseForm
-from governance.core.i18n import language_name
+from governance.core.i18n import language_in_text, language_name
 from governance.workgroups.models import JoinPolicy, WorkgroupTheme
 from governance.workgroups.operations import DESCRIPTION_MAX, SUPPORT_THRESHOLD_MAX, TITLE_MAX
 from governance.workgroups.queries import COOPERATIVE
@@ -121,12 +121,12 @@ class WorkgroupFormBase(BaseForm):
         if original in self.languages:
             if not self.title_field(original).data:
                 self.title_field(original).errors.append(
-                    _l("Give the title in the original language (%(language)s).", language=language_name(original)))
+                    _l("Give the title in the original language (%(language)s).", language=language_in_text(original)))
                 valid = False
             if not self.description_field(original).data:
                 self.description_field(original).errors.append(
                     _l("Give the description in the original language (%(language)s).",
-                       language=language_name(original)))
+                       language=language_in_text(original)))
                 valid = False
         for code in self.languages:
             if self.description_field(code).data and not self.title_field(code).data:

@@ -286,3 +286,22 @@ class WorkgroupMembership(db.Model):
     @property
     def role_label(self) -> str:
         return MembershipRole(self.role).label
+
+
+class WorkgroupFollow(db.Model):
+    """An account follows a workgroup: it is notified when a proposal of the workgroup opens for discussion.
+
+    Joining a workgroup follows it; anyone who sees the workgroup may follow or unfollow it at any time.
+    Notifications go only to followers who still see the workgroup (governance.workgroups.notifying).
+    """
+
+    __tablename__ = "workgroup_follows"
+    __table_args__ = (UniqueConstraint("workgroup_id", "account_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workgroup_id: Mapped[int] = mapped_column(ForeignKey("workgroups.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    created_dt: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<WorkgroupFollow workgroup={self.workgroup_id} account={self.account_id}>"

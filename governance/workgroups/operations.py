@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError, InvalidRequestError
 
 from governance.core import audit
@@ -26,6 +26,7 @@ from governance.workgroups.models import (
     MembershipRole,
     MembershipStatus,
     Workgroup,
+    WorkgroupFollow,
     WorkgroupMembership,
     WorkgroupScope,
     WorkgroupTheme,
@@ -279,6 +280,8 @@ def join_workgroup(workgroup: Workgroup, member: Member, *, actor) -> WorkgroupM
         raise AlreadyMember() from exc
     if moderated:
         _notify_facilitators_of_request(workgroup, membership)
+    else:
+        _add_follow(workgroup.id, actor.id)  # joining follows the workgroup
     return membership
 
 
@@ -295,6 +298,8 @@ def leave_workgroup(workgroup: Workgroup, member: Member, *, actor) -> Workgroup
         raise LastFacilitator()
     db.session.delete(membership)
     db.session.flush()
+    if membership.is_active:
+        _remove_member_follow(workgroup.id, member.id)  # leaving stops the notifications (one may follow again)
     return membership
 
 
@@ -330,6 +335,7 @@ def approve_request(membership: WorkgroupMembership, *, actor,
     db.session.flush()
     audit.record("workgroup.member_approved", actor=actor, obj=workgroup, **_member_record(membership.member))
     _notify_requester(workgroup, membership.member, membership.id, approved=True)
+    _add_member_follow(workgroup.id, membership.member_id)  # joining follows the workgroup
 
 
 def refuse_request(membership: WorkgroupMembership, *, actor,
@@ -421,3 +427,56 @@ def _notify_requester(workgroup: Workgroup, member: Member, request_id: int, *, 
                  "workgroup_url": email_link("workgroups.workgroup", workgroup_slug=workgroup.slug)},
     )])
 
+
+# --- following -------------------------------------------------------------------------------------
+def _add_follow(workgroup_id: int, account_id: int) -> bool:
+    """The account follows the workgroup (False: it did already). Safe when two requests race."""
+    if db.session.execute(select(WorkgroupFollow.id).where(WorkgroupFollow.workgroup_id == workgroup_id,
+                                                           WorkgroupFollow.account_id == account_id)).first():
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.execute(insert(WorkgroupFollow).values(workgroup_id=workgroup_id, account_id=account_id,
+                                                              created_dt=utcnow()))
+    except IntegrityError:  # the same follow written meanwhile
+        return False
+    return True
+
+
+def _add_member_follow(workgroup_id: int, member_id: int) -> None:
+    """The account of a register member (if it has one) follows the workgroup."""
+    from governance.accounts.models import Account
+
+    account_id = db.session.execute(select(Account.id).where(Account.member_id == member_id)).scalar()
+    if account_id is not None:
+        _add_follow(workgroup_id, account_id)
+
+
+def _remove_follow(workgroup_id: int, account_id: int) -> bool:
+    result = db.session.execute(delete(WorkgroupFollow).where(WorkgroupFollow.workgroup_id == workgroup_id,
+                                                              WorkgroupFollow.account_id == account_id))
+    return bool(result.rowcount)
+
+
+def _remove_member_follow(workgroup_id: int, member_id: int) -> None:
+    """The account of a register member (if it has one) no longer follows the workgroup."""
+    from governance.accounts.models import Account
+
+    db.session.execute(delete(WorkgroupFollow).where(
+        WorkgroupFollow.workgroup_id == workgroup_id,
+        WorkgroupFollow.account_id.in_(select(Account.id).where(Account.member_id == member_id))))
+
+
+def follow_workgroup(workgroup: Workgroup, *, actor) -> bool:
+    """The actor follows the workgroup: notified when one of its proposals opens for discussion.
+    Following twice changes nothing (returns False)."""
+    if not permissions.can_follow_workgroup(actor, workgroup):
+        raise NotAllowed()
+    return _add_follow(workgroup.id, actor.id)
+
+
+def unfollow_workgroup(workgroup: Workgroup, *, actor) -> bool:
+    """The actor no longer follows the workgroup (False: it did not)."""
+    if not permissions.can_follow_workgroup(actor, workgroup):
+        raise NotAllowed()
+    return _remove_follow(workgroup.id, actor.id)

@@ -188,3 +188,30 @@ PREDICATES = {
     "can_view_members": can_view_members,
     "workgroup_join_refusal": join_refusal,
 }
+
+
+# --- following -------------------------------------------------------------------------------------
+def can_follow_workgroup(account: Any, workgroup: Workgroup) -> bool:
+    """Whoever sees the workgroup may follow it (and unfollow it)."""
+    return can_view_workgroup(account, workgroup)
+
+
+def accounts_seeing_workgroup(workgroup: Workgroup):
+    """The SQL twin of :func:`can_view_workgroup`: a condition on ``Account`` rows, true for the accounts
+    that see the workgroup, so notifications reach only them (a member who moved to another branch no
+    longer hears of a restricted workgroup) without loading the accounts. Keep the two in step."""
+    from sqlalchemy import and_, exists, or_
+
+    from governance.accounts.models import Account, RoleAssignment
+    from governance.members.models import Member
+
+    enabled = Account.is_enabled.is_(True)
+    if workgroup.is_cooperative_wide:
+        return enabled
+    branch_ids = sorted(workgroup.branch_ids) or [-1]
+    sees_all = exists().where(RoleAssignment.account_id == Account.id, RoleAssignment.branch_id.is_(None),
+                              RoleAssignment.role.in_(sorted(_SEE_ALL_ROLES)))
+    branch_role = exists().where(RoleAssignment.account_id == Account.id, RoleAssignment.branch_id.in_(branch_ids),
+                                 RoleAssignment.role.in_(sorted(_SEE_BRANCH_ROLES)))
+    own_branch = exists().where(Member.id == Account.member_id, Member.branch_id.in_(branch_ids))
+    return and_(enabled, or_(sees_all, branch_role, own_branch))

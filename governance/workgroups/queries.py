@@ -20,6 +20,7 @@ from governance.workgroups.models import (
     MembershipRole,
     MembershipStatus,
     Workgroup,
+    WorkgroupFollow,
     WorkgroupMembership,
     WorkgroupScope,
     WorkgroupState,
@@ -272,3 +273,16 @@ def member_account(member_id: int):
         select(Account).options(joinedload(Account.member).joinedload(Member.branch))
         .where(Account.member_id == member_id)
     ).unique().scalar_one_or_none()
+
+
+# --- following -------------------------------------------------------------------------------------
+def is_following(workgroup: Workgroup, account_id: int | None) -> bool:
+    if account_id is None:
+        return False
+    return db.session.execute(select(WorkgroupFollow.id).where(
+        WorkgroupFollow.workgroup_id == workgroup.id, WorkgroupFollow.account_id == account_id)).first() is not None
+
+
+def follower_ids(workgroup: Workgroup):
+    """A ``select()`` of the ids of the accounts that follow the workgroup (to use inside another query)."""
+    return select(WorkgroupFollow.account_id).where(WorkgroupFollow.workgroup_id == workgroup.id)

@@ -321,3 +321,41 @@ def member_action(workgroup_slug: str, member_id: int, action: str):
     target_url = (url_for(".members", workgroup_slug=workgroup.slug) if still_manages
                   else url_for(".workgroup", workgroup_slug=workgroup.slug))
     return redirect(target_url, 303)
+
+
+# --- following -------------------------------------------------------------------------------------
+@bp.app_context_processor
+def following_helpers():
+    """``follows_workgroup(workgroup)`` for the workgroup page's follow button (one query)."""
+    return {"follows_workgroup": _follows_workgroup}
+
+
+def _follows_workgroup(workgroup) -> bool:
+    return current_user.is_authenticated and queries.is_following(workgroup, current_user.id)
+
+
+@bp.route("/<workgroup_slug>/follow", methods=["POST"])
+@login_required
+def follow(workgroup_slug: str):
+    workgroup, membership = load_workgroup(workgroup_slug)
+    try:
+        ops.follow_workgroup(workgroup, actor=_account())
+    except DomainError as exc:
+        return _refused(exc, lambda: _render_workgroup(workgroup, membership))
+    db.session.commit()
+    flash(_("You follow this workgroup: you will be notified when one of its proposals opens for discussion."),
+          "success")
+    return redirect(url_for(".workgroup", workgroup_slug=workgroup.slug), 303)
+
+
+@bp.route("/<workgroup_slug>/unfollow", methods=["POST"])
+@login_required
+def unfollow(workgroup_slug: str):
+    workgroup, membership = load_workgroup(workgroup_slug)
+    try:
+        ops.unfollow_workgroup(workgroup, actor=_account())
+    except DomainError as exc:
+        return _refused(exc, lambda: _render_workgroup(workgroup, membership))
+    db.session.commit()
+    flash(_("You no longer follow this workgroup."), "success")
+    return redirect(url_for(".workgroup", workgroup_slug=workgroup.slug), 303)

@@ -84,7 +84,8 @@ def test_export_holds_the_account_roles_register_entry_and_history(client, membe
     assert data["account"]["email"] == "an.peeters@example.org"
     assert data["account"]["display_name"] == "An"
     assert data["account"]["language"] == "nl"
-    assert data["account"]["email_preferences"] == {"workgroups": True, "ballots": False, "convocations": True}
+    assert data["account"]["email_preferences"] == {"workgroups": True, "ballots": False, "convocations": True,
+                                                    "notification_summary": "weekly"}
     assert data["account"]["two_step_sign_in"]["enabled"] is True
     assert data["account"]["two_step_sign_in"]["recovery_codes"] == {"total": 10, "used": 0}
     assert data["roles"] == []

@@ -19,12 +19,13 @@ def test_demo_proposals(client, db):
     assert response.status_code == 302
     base = f"/workgroups/{tools.slug}/proposals"
     page = client.get(f"{base}/{proposals[0].id}").get_data(as_text=True)
-    assert "Un calendrier commun pour les camionnettes" in page
+    # (a member translated it into Dutch: she reads the translation, the original is a link away)
+    assert "Eén gedeelde agenda voor de bestelwagens" in page and f"{base}/{proposals[0].id}?lang=fr" in page
     # (the persona reads Dutch: only content and links are checked, not interface strings)
     assert proposals[0].coauthors[0].full_name in page
     assert f"{base}/{proposals[0].id}/changes?to=2" in page
     assert f"{base}/{proposals[0].id}/support" not in page  # she is not a member of the workgroup
-    changes = client.get(f"{base}/{proposals[0].id}/changes").get_data(as_text=True)
+    changes = client.get(f"{base}/{proposals[0].id}/changes?to=2").get_data(as_text=True)
     assert "<ins>- le plein est fait au retour</ins>" in changes
     assert client.get(f"{base}/{proposals[1].id}").status_code == 404  # someone else's draft
     # a short thread of comments, with a reply

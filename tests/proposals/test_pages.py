@@ -225,16 +225,19 @@ def test_every_post_route_needs_the_csrf_token(app, client, sign_in, group, writ
     sign_in(group.author)
     before = _audit_count(db)
     values = {"workgroup_slug": group.workgroup.slug, "proposal_id": proposal.id, "member_id": group.other.member.id,
-              "comment_id": comment.id}
+              "comment_id": comment.id, "number": 1, "language": "nl"}
     urls = []
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("proposals.") or "POST" not in rule.methods:
             continue
         if "action" in rule.arguments:
-            urls += [rule.build({**values, "action": a})[1] for a in ("discuss", "ready", "withdraw", "archive")]
+            actions = (("review", "unreview") if "language" in rule.arguments  # translations
+                       else ("discuss", "ready", "withdraw", "archive"))
+            urls += [rule.build({**values, "action": a})[1] for a in actions]
         else:
             urls.append(rule.build({k: v for k, v in values.items() if k in rule.arguments})[1])
-    assert len(urls) == 18  # 11 for the proposals, 7 for the comments
+    # 11 for the proposals, 7 for the comments, 5 for the amendments, 6 for the translations, 2 for following
+    assert len(urls) == 18 + 5 + 6 + 2
     for target in urls:
         response = client.post(target, data={"title_en": "x", "reason": "x", "outcome": "adopted", "body": "x"},
                                csrf=False)

@@ -1,0 +1,1 @@
+"""In-app notifications and the email digest of them (a layer above accounts, below workgroups)."""
