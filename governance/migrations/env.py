@@ -11,7 +11,7 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+fileConfig(config.config_file_name, disable_existing_loggers=False)  # keep the portal's loggers working
 logger = logging.getLogger('alembic.env')
 
 
@@ -96,6 +96,12 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    # the search index's dialect-specific objects (SQLite's FTS5 tables, PostgreSQL's tsvector column and its
+    # GIN index) are made by governance.search.schema, not by the models: autogenerate must not see them
+    from governance.search.schema import include_name, include_object
+
+    conf_args.setdefault("include_name", include_name)
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
