@@ -152,7 +152,7 @@ def test_only_members_on_the_roll_get_a_paper(client, db, open_yna, member_accou
 
 
 def test_casting_is_rate_limited_per_account(client, app, db, open_yna, voters, monkeypatch):
-    monkeypatch.setitem(app.config, "BALLOT_VOTE_RATE_LIMIT", "3 per minute")
+    monkeypatch.setitem(app.config, "BALLOT_VOTE_RATE_LIMIT", "3 per hour")
     sign_in_as(client, voters[0])
     statuses = [client.post(url(open_yna, "/vote"), data={"vote": "yes"}).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
