@@ -67,30 +67,48 @@ def _init_extensions(app: Flask) -> None:
 def _import_models() -> None:
     """Every model, so that metadata (and Alembic) know the whole schema."""
     import governance.accounts.models  # noqa: F401
+    import governance.assemblies.models  # noqa: F401
     import governance.core.audit  # noqa: F401
     import governance.core.outbox  # noqa: F401
     import governance.members.models  # noqa: F401
+    import governance.notifications.models  # noqa: F401
     import governance.proposals.models  # noqa: F401
+    import governance.search.models  # noqa: F401  (turns indexing on)
+    import governance.votes.models  # noqa: F401
     import governance.workgroups.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from governance.accounts.views import bp as accounts_bp
+    from governance.assemblies.views import bp as assemblies_bp
+    from governance.assemblies.session_views import bp as assembly_session_bp
     from governance.core.views import bp as core_bp
     from governance.members.views import bp as members_bp
+    from governance.notifications.views import bp as notifications_bp
     from governance.proposals.views import bp as proposals_bp
+    from governance.search.views import bp as search_bp
+    from governance.votes.views import bp as votes_bp
     from governance.workgroups.views import bp as workgroups_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp, url_prefix="/account")
     app.register_blueprint(members_bp, url_prefix="/register")
+    app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(workgroups_bp, url_prefix="/workgroups")
     app.register_blueprint(proposals_bp, url_prefix="/workgroups")
+    app.register_blueprint(search_bp)
+    app.register_blueprint(votes_bp, url_prefix="/ballots")
+    app.register_blueprint(assemblies_bp, url_prefix="/assemblies")
+    app.register_blueprint(assembly_session_bp, url_prefix="/assemblies")
 
     from governance.members import home as members_home
+    from governance.notifications import home as notifications_home
+    from governance.votes import home as votes_home
     from governance.workgroups import home as workgroups_home
 
     members_home.register(app)
+    notifications_home.register(app)
+    votes_home.register(app)
     workgroups_home.register(app)
 
 

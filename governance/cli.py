@@ -38,6 +38,61 @@ def audit_verify():
     sys.exit(1)
 
 
+# --- backup ----------------------------------------------------------------------------------------
+@governance_cli.group("backup")
+def backup_cli():
+    """Backups of the database (SQLite: an online copy; PostgreSQL: pg_dump)."""
+
+
+@backup_cli.command("create")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_create(path: Path):
+    """Copy the SQLite database to PATH while the portal runs (PostgreSQL: says how to use pg_dump)."""
+    from flask import current_app
+
+    from governance.core.backup import (BackupError, create_sqlite_backup, database_kind, pg_dump_instructions,
+                                        sqlite_file)
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    kind = database_kind(url)
+    if kind == "postgresql":
+        click.echo(pg_dump_instructions(url, path), err=True)
+        sys.exit(2)
+    if kind != "sqlite":
+        click.echo(f"backups of {kind} databases are not supported", err=True)
+        sys.exit(2)
+    try:
+        report = create_sqlite_backup(sqlite_file(url), path)
+    except BackupError as exc:
+        click.echo(f"backup failed: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"backup written to {report.path} ({report.size_bytes} bytes, {report.audit_entries} audit entries, "
+               f"latest audit hash {report.latest_hash})")
+
+
+@backup_cli.command("verify")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def backup_verify(path: Path):
+    """Check a SQLite backup: its integrity, and its audit chain from the first entry to the last."""
+    from governance.core.backup import BackupError, verify_sqlite_backup
+
+    try:
+        report = verify_sqlite_backup(path)
+    except BackupError as exc:
+        click.echo(f"cannot verify: {exc}", err=True)
+        sys.exit(1)
+    if report.integrity != "ok":
+        click.echo(f"backup DAMAGED: integrity check says {report.integrity}", err=True)
+        sys.exit(1)
+    if not report.chain.ok:
+        click.echo(f"audit chain BROKEN at entry {report.chain.broken_seq}: {report.chain.reason} "
+                   f"({report.chain.checked} entries verified before it)", err=True)
+        sys.exit(1)
+    click.echo(f"backup intact: {report.chain.checked} audit entries, latest hash {report.latest_hash} "
+               "(compare it with the one published on the portal)")
+
+
 # --- outbox ----------------------------------------------------------------------------------------
 @governance_cli.group("outbox")
 def outbox_cli():
@@ -101,7 +156,7 @@ POT = TRANSLATIONS_DIR / "messages.pot"
 @i18n_cli.command("extract")
 def i18n_extract():
     """Extract messages from the code and templates into translations/messages.pot."""
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_ngettext:1,2", "--no-location",
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_ngettext:1,2", "-k", "lazy_pgettext:1c,2", "--no-location",
              "--sort-output", "--project", "governance", "-o", str(POT), ".")
 
 
@@ -149,10 +204,18 @@ def i18n_compile():
 def _add_feature_commands() -> None:
     """Each feature package brings its own group; commands that act across layers are attached here."""
     from governance.accounts.cli import invite_command
+    from governance.assemblies.cli import assemblies_cli
     from governance.members.cli import members_cli
+    from governance.notifications.cli import notifications_cli
+    from governance.search.cli import search_cli
+    from governance.votes.cli import votes_cli
 
     members_cli.add_command(invite_command)  # flask governance members invite
     governance_cli.add_command(members_cli)
+    governance_cli.add_command(notifications_cli)  # flask governance notifications digest
+    governance_cli.add_command(search_cli)  # flask governance search reindex
+    governance_cli.add_command(votes_cli)  # flask governance votes count
+    governance_cli.add_command(assemblies_cli)  # flask governance assemblies convene / letters
 
 
 _add_feature_commands()

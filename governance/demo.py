@@ -164,10 +164,17 @@ def load_demo(seed: int = 2026) -> dict[str, int]:
                 account_ops.grant_role(account, Role.board_member, branch=member.branch, actor=admin)
     workgroups = _load_workgroups(rng, admin, branches, members)
     proposals = _load_proposals(rng, members)
+    from governance.votes.demo import load_ballots
+
+    ballots = load_ballots(admin, members)
+    from governance.assemblies.demo import load_assemblies
+
+    assemblies = load_assemblies(admin, members)
     audit.record("demo.loaded", actor=admin, branches=len(branches), members=sum(map(len, members.values())))
     db.session.flush()
     return {"branches": len(branches), "members": sum(map(len, members.values())), "accounts": accounts,
-            "workgroups": workgroups, "proposals": proposals}
+            "workgroups": workgroups, "proposals": proposals, "ballots": ballots,
+            "assemblies": assemblies["assemblies"], "petitions": assemblies["petitions"]}
 
 
 # --- workgroups ------------------------------------------------------------------------------------
@@ -214,6 +221,8 @@ WORKGROUPS = [
                   "Die Gruppe arbeitet auf Französisch und Englisch.",
         },
         "facilitators": [("FR", 2), ("FR", 3)], "members": 18, "pending": [("BE", 2), ("DE", 2)],
+        # a Dutch member with an account, who translates the demo proposal into Dutch
+        "joined": [("NL", 0)],
     },
     {
         "theme": "economic_model", "joining": "moderated", "branches": None, "working": ["de", "en", "fr"],
@@ -351,9 +360,24 @@ def _load_workgroups(rng: random.Random, admin, branches: dict[str, Branch], mem
                                                created_dt=joined or now - dt.timedelta(days=rng.randint(1, 10)),
                                                joined_dt=joined))
         db.session.flush()
+        _members_follow(workgroup, now)
         if spec.get("archived"):
             workgroup_ops.archive_workgroup(workgroup, actor=admin)
     return len(WORKGROUPS)
+
+
+def _members_follow(workgroup, now) -> None:
+    """The active members with accounts follow the workgroup, as joining it does (one INSERT … SELECT)."""
+    from sqlalchemy import insert, literal, select
+
+    from governance.accounts.models import Account
+    from governance.workgroups.models import MembershipStatus, WorkgroupFollow, WorkgroupMembership
+
+    members = (select(literal(workgroup.id), Account.id, literal(now, WorkgroupFollow.created_dt.type))
+               .join(WorkgroupMembership, WorkgroupMembership.member_id == Account.member_id)
+               .where(WorkgroupMembership.workgroup_id == workgroup.id,
+                      WorkgroupMembership.status == MembershipStatus.active.value))
+    db.session.execute(insert(WorkgroupFollow).from_select(["workgroup_id", "account_id", "created_dt"], members))
 
 
 # --- proposals -------------------------------------------------------------------------------------
@@ -380,6 +404,26 @@ PROPOSALS = [
             ("Could the calendar also show **which branch** has each van? We often drive across the border.",
              "Good idea: each booking will show the branch that lends the van."),
             ("How far ahead can a van be booked?", None),
+        ],
+        # (language, passage, new text, explanation, the authors' reason for rejecting it or None: still open)
+        "amendments": [
+            ("fr", "- clés à l'accueil", "- clés à l'accueil ou dans la boîte à clés du parking",
+             "L'accueil ferme à 18 h, et les équipes du soir rentrent plus tard.", None),
+            ("en", "- booked up to two weeks ahead", "- booked up to four weeks ahead",
+             "Building sites are planned a month ahead.",
+             "Four weeks would let a few teams hold every van; two weeks keeps the calendar fair."),
+        ],
+        # translations by members of the workgroup, reviewed by a facilitator: (language, title, text) of the
+        # proposal, and (language, text) of its first comment
+        "translations": [
+            ("nl", "Eén gedeelde agenda voor de bestelwagens",
+             "De bestelwagens van de werkplaatsen worden geboekt in één gedeelde agenda.\n\n"
+             "- boeken tot twee weken vooraf\n- sleutels aan het onthaal\n- de tank wordt bij terugkomst gevuld"),
+        ],
+        "comment_translations": [
+            ("nl", "Kan de agenda ook tonen **welke afdeling** elke bestelwagen heeft? We rijden vaak over de grens."),
+            ("fr", "Le calendrier pourrait-il aussi indiquer **quelle branche** a chaque camionnette ? Nous passons "
+                   "souvent la frontière."),
         ],
     },
     {
@@ -463,7 +507,40 @@ def _load_proposals(rng: random.Random, members: dict[str, list[Member]]) -> int
         db.session.flush()
         if spec.get("comments"):
             _load_comments(proposal, author, spec["comments"])
+        if spec.get("amendments"):
+            _load_amendments(proposal, author, spec["amendments"])
+        if spec.get("translations") or spec.get("comment_translations"):
+            _load_translations(proposal, spec)
     return len(PROPOSALS)
+
+
+def _load_amendments(proposal, author, amendments) -> None:
+    """Amendments to a demo proposal by members of the workgroup with accounts who are not its authors; the
+    author rejects those that come with a reason."""
+    from governance.accounts.models import Account
+    from governance.proposals import operations as proposal_ops
+    from governance.workgroups.models import MembershipStatus, WorkgroupMembership
+
+    proposers = list(db.session.execute(
+        select(Account, WorkgroupMembership).join(WorkgroupMembership,
+                                                  WorkgroupMembership.member_id == Account.member_id)
+        .join(Member, Member.id == Account.member_id)
+        .where(WorkgroupMembership.workgroup_id == proposal.workgroup_id,
+               WorkgroupMembership.status == MembershipStatus.active.value, Member.status == "active",
+               Account.member_id.not_in(proposal.author_ids))
+        .order_by(Account.id.desc())).all())
+    mine = db.session.execute(select(WorkgroupMembership).where(
+        WorkgroupMembership.workgroup_id == proposal.workgroup_id,
+        WorkgroupMembership.member_id == author.member_id)).scalar_one()
+    for i, (language, passage, text, explanation, rejection) in enumerate(amendments):
+        if not proposers:
+            break
+        account, membership = proposers[i % len(proposers)]
+        amendment = proposal_ops.propose_amendment(proposal, actor=account, membership=membership, language=language,
+                                                   original_excerpt=passage, replacement=text,
+                                                   explanation=explanation)
+        if rejection:
+            proposal_ops.reject_amendment(amendment, proposal, rejection, actor=author, membership=mine)
 
 
 def _load_comments(proposal, author, comments) -> None:
@@ -490,3 +567,50 @@ def _load_comments(proposal, author, comments) -> None:
         comment = proposal_ops.add_comment(proposal, body, actor=account, membership=membership)
         if reply:
             proposal_ops.add_comment(proposal, reply, actor=author, membership=mine, parent=comment)
+
+
+def _load_translations(proposal, spec) -> None:
+    """Translations of a demo proposal and of its first comment, by members of the workgroup with accounts who
+    are not its authors (one who reads the language, when there is one), each reviewed by a facilitator."""
+    from governance.accounts.models import Account
+    from governance.proposals import operations as proposal_ops
+    from governance.proposals.models import Comment
+    from governance.workgroups.models import MembershipRole, MembershipStatus, WorkgroupMembership
+
+    rows = list(db.session.execute(
+        select(Account, WorkgroupMembership, Member).join(WorkgroupMembership,
+                                                          WorkgroupMembership.member_id == Account.member_id)
+        .join(Member, Member.id == Account.member_id)
+        .where(WorkgroupMembership.workgroup_id == proposal.workgroup_id,
+               WorkgroupMembership.status == MembershipStatus.active.value, Member.status == "active")
+        .order_by(Account.id)).all())
+    translators = [(a, m, member) for a, m, member in rows if member.id not in proposal.author_ids]
+    reviewers = [(a, m) for a, m, _member in rows if m.role == MembershipRole.facilitator.value]
+
+    def translator_for(language: str, not_member: int | None = None):
+        fit = [(a, m, member) for a, m, member in translators if member.id != not_member]
+        return next(((a, m) for a, m, member in fit if member.language == language),
+                    (fit[0][0], fit[0][1]) if fit else (None, None))
+
+    def reviewer_for(account):
+        return next(((a, m) for a, m in reviewers if a.id != account.id), (None, None))
+
+    for language, title, body in spec.get("translations", ()):
+        account, membership = translator_for(language)
+        if account is None:
+            continue
+        proposal_ops.translate_proposal(proposal, language, title, body, actor=account, membership=membership)
+        reviewer, their = reviewer_for(account)
+        if reviewer is not None:
+            proposal_ops.review_proposal_translation(proposal, language, actor=reviewer, membership=their)
+    comment = db.session.execute(select(Comment).where(Comment.proposal_id == proposal.id, Comment.depth == 1)
+                                 .order_by(Comment.id).limit(1)).scalar_one_or_none()
+    for i, (language, body) in enumerate(spec.get("comment_translations", ()) if comment else ()):
+        account, membership = translator_for(language, not_member=comment.author_id)
+        if account is None:
+            continue
+        proposal_ops.translate_comment(comment, proposal, language, body, actor=account, membership=membership,
+                                       source_language="en")
+        reviewer, their = reviewer_for(account)
+        if i == 0 and reviewer is not None:  # the second stays "not reviewed yet"
+            proposal_ops.review_comment_translation(comment, proposal, language, actor=reviewer, membership=their)

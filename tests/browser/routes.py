@@ -18,6 +18,14 @@ from sqlalchemy import select
 #: GET endpoints that are not HTML pages, with the reason (static files are always left out)
 NOT_PAGES: dict[str, str] = {
     "core.healthz": "health check for load balancers and monitoring; answers JSON",
+    "votes.download": "a closed ballot's published lists and results as files (CSV, JSON, BLT, text)",
+    "assemblies.icalendar": "an assembly as an iCalendar file (.ics)",
+    "assemblies.document": "a document of an assembly, always downloaded as an attachment",
+    "assemblies.letters_pdf": "the convocation letters as one PDF",
+    "assembly_session.attendance_csv": "an assembly's attendance list as CSV",
+    "assembly_session.results_csv": "an assembly's results as CSV",
+    "assembly_session.minutes_html": "an assembly's minutes as a standalone HTML file (a download)",
+    "assembly_session.minutes_pdf": "an assembly's minutes as PDF",
 }
 
 #: URLs that are not routes but must answer with a proper (accessible, valid) error page
@@ -56,6 +64,50 @@ FORM_STATES = {
     "proposal-create-sent-empty": (("member",), _send_empty("/workgroups/who-is-the-cooperative-for/proposals/new",
                                                             "main form:has(textarea)"), 422),
 }
+
+def _send_as_is(path: str, form: str):
+    """Open ``path`` and send its form (a CSS selector) untouched: for a form that opens empty, whose fields for
+    other languages sit in closed <details> (hidden fields cannot be filled)."""
+    def go(page):
+        page.goto(path)
+        with page.expect_navigation() as navigation:
+            page.locator(form).locator("[type=submit]").first.click()
+        return navigation.value
+    return go
+
+
+def _vote_without_choosing(page):
+    """The member persona opens the first ballot open for their vote and sends the ballot paper empty."""
+    page.goto("/ballots/")
+    with page.expect_navigation():
+        page.locator("main section:has(#open-heading) li a").first.click()
+    with page.expect_navigation() as navigation:
+        page.locator("main form.ballot-paper [type=submit]").first.click()
+    return navigation.value
+
+
+FORM_STATES.update({
+    "ballot-create-sent-empty": (("admin",), _send_as_is("/ballots/new", "main form:has(textarea)"), 422),
+    "ballot-vote-sent-empty": (("member",), _vote_without_choosing, 422),
+})
+
+
+def _search(query: str):
+    """Type ``query`` into the search page's form and send it."""
+    def go(page):
+        page.goto("/search")
+        page.locator("main form[role=search] input[type=search]").fill(query)
+        with page.expect_navigation() as navigation:
+            page.locator("main form[role=search] [type=submit]").click()
+        return navigation.value
+    return go
+
+
+FORM_STATES.update({
+    # results with marked matches and snippets ("calendar": the demo proposal in "Tools we share")
+    "search-results": (("member",), _search("calendar"), 200),
+    "search-too-short": (("member",), _search("a"), 400),
+})
 
 #: the member persona (a member of Belgium with an account)
 MEMBER_EMAIL = "an.peeters@demo.coop"
@@ -112,6 +164,84 @@ class DemoObjects:
         return self.session.execute(select(Comment).where(Comment.proposal_id == self.proposal.id)
                                     .order_by(Comment.id).limit(1)).scalar_one()
 
+    @cached_property
+    def amendment(self):
+        """The first amendment to the demo proposal (still open; the second was rejected by the author)."""
+        from governance.proposals.models import ProposalAmendment
+
+        return self.session.execute(select(ProposalAmendment).where(ProposalAmendment.proposal_id == self.proposal.id)
+                                    .order_by(ProposalAmendment.number).limit(1)).scalar_one()
+
+    def _ballot(self, state: str, english_question: str):
+        from governance.votes.models import Ballot
+
+        return next(b for b in self.session.execute(select(Ballot).where(Ballot.state == state)
+                                                    .order_by(Ballot.id)).scalars()
+                    if b.questions.get("en", "").startswith(english_question))
+
+    @cached_property
+    def ballot(self):
+        """The open secret yes/no/abstain ballot of four branches (the member persona is on its roll and has not
+        voted)."""
+        return self._ballot("open", "Shall the cooperative open a shared tool library")
+
+    @cached_property
+    def closed_ballot(self):
+        """The closed STV ballot of the Belgian board, with its result (the member persona is on its roll)."""
+        return self._ballot("closed", "Election of two board members")
+
+    @cached_property
+    def draft_ballot(self):
+        """A scheduled draft of the Belgian board, its French text missing (announced to the member persona; only
+        organisers edit, open or delete it)."""
+        return self._ballot("draft", "Do we approve the annual accounts")
+
+    @cached_property
+    def ready_proposal(self):
+        """The demo proposal that is ready for a vote (the administrator may put it to a vote)."""
+        from governance.proposals.models import Proposal
+
+        return self.session.execute(select(Proposal).where(Proposal.state == "ready_for_vote")
+                                    .order_by(Proposal.id).limit(1)).scalar_one()
+
+    def _assembly(self, state: str, english_title: str):
+        from governance.assemblies.models import Assembly
+
+        return next(a for a in self.session.execute(select(Assembly).where(Assembly.state == state)
+                                                    .order_by(Assembly.id)).scalars()
+                    if a.titles.get("en", "").startswith(english_title))
+
+    @cached_property
+    def assembly(self):
+        """Belgium's ordinary general assembly, convened (the member persona is on its roll; emails and letters
+        sent, a document, a chair and a teller)."""
+        return self._assembly("convened", "Ordinary general assembly")
+
+    @cached_property
+    def draft_assembly(self):
+        """Belgium's extraordinary assembly changing the statutes, a draft (only its organisers see it)."""
+        return self._assembly("draft", "Extraordinary general assembly")
+
+    @cached_property
+    def missed_assembly(self):
+        """The French assembly that missed its quorum (its board may convene a second one)."""
+        return self._assembly("closed", "Extraordinary assembly")
+
+    @cached_property
+    def agenda_item(self):
+        from governance.assemblies.models import AgendaItem
+
+        return self.session.execute(select(AgendaItem).where(AgendaItem.assembly_id == self.draft_assembly.id)
+                                    .order_by(AgendaItem.position).limit(1)).scalar_one()
+
+    @cached_property
+    def petition(self):
+        """The petition for an assembly of the whole cooperative (open, a few signatures)."""
+        from governance.assemblies.models import Petition
+
+        return self.session.execute(select(Petition).where(Petition.branch_id.is_(None))
+                                    .order_by(Petition.id).limit(1)).scalar_one()
+
     def _issued_token(self, action) -> str:
         """The raw token (as in the emailed link) that ``action`` makes with ``tokens.new_token()``."""
         import pytest
@@ -165,6 +295,26 @@ ARGUMENTS: dict[str, Callable[[DemoObjects], object]] = {
     "workgroup_slug": lambda demo: demo.workgroup.slug,
     "proposal_id": lambda demo: demo.proposal.id,
     "comment_id": lambda demo: demo.comment.id,
+    # the demo proposal and its first comment are translated into Dutch (the member persona's language)
+    "proposals.translate:language": lambda demo: "nl",
+    "proposals.translate_comment:language": lambda demo: "nl",
+    "proposals.amendment:number": lambda demo: demo.amendment.number,
+    "ballot_id": lambda demo: demo.ballot.id,
+    "votes.results:ballot_id": lambda demo: demo.closed_ballot.id,
+    "votes.edit:ballot_id": lambda demo: demo.draft_ballot.id,
+    "votes.open_ballot:ballot_id": lambda demo: demo.draft_ballot.id,
+    "votes.delete:ballot_id": lambda demo: demo.draft_ballot.id,
+    "votes.put_to_vote:proposal_id": lambda demo: demo.ready_proposal.id,
+    "assembly_id": lambda demo: demo.assembly.id,
+    "assemblies.edit:assembly_id": lambda demo: demo.draft_assembly.id,
+    "assemblies.add_item:assembly_id": lambda demo: demo.draft_assembly.id,
+    "assemblies.edit_item:assembly_id": lambda demo: demo.draft_assembly.id,
+    "assemblies.edit_item:item_id": lambda demo: demo.agenda_item.id,
+    "assemblies.second_convocation:assembly_id": lambda demo: demo.missed_assembly.id,
+    # the session's minutes: the closed French assembly (the administrator may generate them)
+    "assembly_session.minutes:assembly_id": lambda demo: demo.missed_assembly.id,
+    "assembly_session.edit_minutes:assembly_id": lambda demo: demo.missed_assembly.id,
+    "petition_id": lambda demo: demo.petition.id,
     "accounts.reset_password:token": lambda demo: demo.password_reset_token,
     "accounts.accept_invitation:token": lambda demo: demo.invitation_token,
 }
