@@ -38,9 +38,9 @@ no longer represents them. *Represented* are the grantors of present holders who
    they checked in, a represented member as their holder. For each room-bound member a participation with the
    channel ``room`` is written at once: the ballot's one-participation-per-member key then refuses any online
    vote for them, whatever page it comes from (the ballot's own page included), so nobody is counted twice.
-   The ballots' own pages let a member on the roll vote for themselves; :func:`_guard_online_votes` (a
-   ``do_orm_execute`` listener on inserts of web participations, the ballots code having no hook) lets only
-   members bound online and present do so there — not a represented grantor, nor a member who left.
+   The ballots' own pages let a member on the roll vote for themselves; :func:`_guard_online_votes` (a check
+   registered with the ballots' ``cast_vote``) lets only members bound online and present do so there — not a
+   represented grantor, nor a member who left.
 
 Online, a present member votes for themselves (channel ``web``) and, as a holder, casts one more ballot for each
 grantor bound online through them (channel ``proxy``, one participation each): online *participations* with
@@ -75,9 +75,9 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
-from sqlalchemy import and_, delete, event, func, insert, select
+from sqlalchemy import and_, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from governance.assemblies import queries, session_permissions as perms
 from governance.assemblies.models import (
@@ -792,32 +792,27 @@ def _decide_proposal(item: AgendaItem, decision: decision_rules.Decision, *, act
 
 
 # --- the guard on online votes cast elsewhere ---------------------------------------------------------
-def _guard_online_votes(state) -> None:
+def _guard_online_votes(ballot: Ballot, member, channel: str, actor) -> None:
     """An assembly's ballot is also reachable from the ballots' own pages, where a member on its roll votes online
     for themselves (channel ``web``). There, only a member bound to online voting and present now may vote: not a
     represented grantor who did not check in (their holder votes for them), nor a member who left. (Room-bound
-    members are refused by their "room" participation.) Called for every ORM statement; only inserts of web
-    participations into a ballot with bindings cost a query."""
-    if not state.is_insert or getattr(getattr(state.statement, "table", None), "name", None) \
-            != Participation.__tablename__:
+    members are refused here too; their "room" participation would refuse them anyway.) Registered with the
+    ballots as a check on every vote; a web vote in a ballot with bindings costs two indexed queries."""
+    if channel != VoteChannel.web.value:
         return
-    rows = state.parameters if isinstance(state.parameters, (list, tuple)) else [state.parameters]
-    for row in rows:
-        if not row or row.get("channel") != VoteChannel.web.value:
-            continue
-        binding = state.session.execute(select(VoteBinding.assembly_id, VoteBinding.bound_to).where(
-            VoteBinding.ballot_id == row["ballot_id"], VoteBinding.member_id == row["member_id"])).first()
-        if binding is None:
-            continue  # not an assembly's ballot (or not on its roll: the ballot refuses)
-        present = state.session.execute(select(CheckIn.id).where(
-            CheckIn.assembly_id == binding.assembly_id, CheckIn.member_id == row["member_id"],
-            CheckIn.checked_out_dt.is_(None))).first()
-        if binding.bound_to != AttendanceMode.online.value or present is None:
-            raise VoteRefused(_l("This vote belongs to a general assembly: check in online on the assembly's "
-                                 "session page to vote there (if your proxy was given, its holder votes for you)."))
+    binding = db.session.execute(select(VoteBinding.assembly_id, VoteBinding.bound_to).where(
+        VoteBinding.ballot_id == ballot.id, VoteBinding.member_id == member.id)).first()
+    if binding is None:
+        return  # not an assembly's ballot (or not on its roll: the ballot refuses)
+    present = db.session.execute(select(CheckIn.id).where(
+        CheckIn.assembly_id == binding.assembly_id, CheckIn.member_id == member.id,
+        CheckIn.checked_out_dt.is_(None))).first()
+    if binding.bound_to != AttendanceMode.online.value or present is None:
+        raise VoteRefused(_l("This vote belongs to a general assembly: check in online on the assembly's "
+                             "session page to vote there (if your proxy was given, its holder votes for you)."))
 
 
-event.listen(Session, "do_orm_execute", _guard_online_votes)
+ballots.register_cast_check(_guard_online_votes)
 
 
 def stored_decision(item: AgendaItem) -> decision_rules.Decision | None:

@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import logging
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -733,6 +733,17 @@ def _check_accepts_votes(ballot: Ballot, now: dt.datetime) -> None:
         raise BallotNotOpen(_l("Voting in this ballot has ended: votes are no longer accepted."))
 
 
+#: further checks on a vote before it is written, registered by the features that hold ballots of their own
+#: (an assembly binds its members to the room or to online voting): ``check(ballot, member, channel, actor)``
+#: raises a domain error to refuse the vote
+CAST_CHECKS: list[Callable[[Ballot, Member, str, Any], None]] = []
+
+
+def register_cast_check(check: Callable[[Ballot, Member, str, Any], None]) -> None:
+    if check not in CAST_CHECKS:
+        CAST_CHECKS.append(check)
+
+
 def cast_vote(ballot: Ballot, member: Member, choice: Any, *, actor, channel: str = "web",
               now: dt.datetime | None = None) -> CastResult:
     """Cast the vote of ``member`` (the member whose vote it is, whoever casts it: ``actor`` is the account of
@@ -754,6 +765,8 @@ def cast_vote(ballot: Ballot, member: Member, choice: Any, *, actor, channel: st
     entry = roll.roll_entry(ballot, member.id)
     if entry is None:
         raise NotOnRoll(_l("You are not on the electoral roll of this ballot.") if own_vote else None)
+    for check in CAST_CHECKS:
+        check(ballot, member, channel, actor)
     value, key = normalize_choice(ballot, choice)
     already = AlreadyVoted() if own_vote else MemberAlreadyVoted()
     participation = {"ballot_id": ballot.id, "member_id": member.id, "cast_dt": now, "channel": channel,
