@@ -232,6 +232,10 @@ class AgendaItemFormBase(MultilingualMixin, BaseForm):
     resolution_kind = RadioField(_l("Kind of resolution"), choices=[], validate_choice=True,
                                  default=ResolutionKind.ordinary.value)
     majority = SelectField(_l("Majority needed"), choices=[], validate_choice=True, default="simple")
+    vote = RadioField(_l("How the members vote"),
+                      choices=[SelectChoice("secret", _l("Secret ballot")),
+                               SelectChoice("open", _l("Roll call: who voted what is published"))],
+                      validate_choice=True, default="secret")
     quorum = SelectField(_l("Quorum"), choices=[], validate_choice=True, default=QUORUM_NONE)
     quorum_count = IntegerField(_l("Number of members present or represented needed"),
                                 validators=[Optional(), NumberRange(min=1, max=MAX_QUORUM_COUNT)],
@@ -276,7 +280,8 @@ class AgendaItemFormBase(MultilingualMixin, BaseForm):
             fields.update(resolution_kind=self.resolution_kind.data, resolution_texts=self.texts("resolution"),
                           current_texts=self.texts("current_text"), new_texts=self.texts("new_text"),
                           majority=self.majority.data, quorum=self.quorum_code(),
-                          authoritative_language=self.authoritative_language.data or None)
+                          authoritative_language=self.authoritative_language.data or None,
+                          vote_secret=self.vote.data != "open")
         return fields
 
     def fill(self, item) -> None:
@@ -288,6 +293,7 @@ class AgendaItemFormBase(MultilingualMixin, BaseForm):
         if item.is_resolution:
             self.resolution_kind.data = item.resolution_kind
             self.majority.data = item.majority
+            self.vote.data = "secret" if item.vote_secret else "open"
             if item.quorum and item.quorum.startswith(f"{QUORUM_COUNT}:"):
                 self.quorum.data = QUORUM_COUNT
                 self.quorum_count.data = int(item.quorum.split(":", 1)[1])

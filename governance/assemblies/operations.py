@@ -336,7 +336,7 @@ def _require_agenda_editable(assembly: Assembly, actor) -> None:
 
 def _apply_item(item: AgendaItem, *, kind: str, titles, texts, original_language: str, resolution_kind=None,
                 resolution_texts=None, current_texts=None, new_texts=None, majority=None, quorum=None,
-                authoritative_language=None, proposal: Proposal | None = None) -> None:
+                authoritative_language=None, proposal: Proposal | None = None, vote_secret: bool = True) -> None:
     try:
         kind = AgendaItemKind(kind).value
     except ValueError:
@@ -376,6 +376,7 @@ def _apply_item(item: AgendaItem, *, kind: str, titles, texts, original_language
         raise InvalidInput(_l("The quorum is not valid."))
     item.majority = majority
     item.quorum = quorum
+    item.vote_secret = bool(vote_secret)
     if authoritative_language and not item.resolution_texts.get(authoritative_language):
         raise InvalidInput(_l("The authoritative version must be one of the languages the resolution is "
                               "written in."))
@@ -385,7 +386,8 @@ def _apply_item(item: AgendaItem, *, kind: str, titles, texts, original_language
 def add_agenda_item(assembly: Assembly, *, actor, kind: str, titles: Mapping[str, str], original_language: str,
                     texts: Mapping[str, str] | None = None, **resolution) -> AgendaItem:
     """Append an item to a draft's agenda. ``resolution``: ``resolution_kind``, ``resolution_texts``,
-    ``current_texts``, ``new_texts``, ``majority``, ``quorum``, ``authoritative_language``, ``proposal``."""
+    ``current_texts``, ``new_texts``, ``majority``, ``quorum``, ``authoritative_language``, ``proposal``,
+    ``vote_secret`` (False: a roll-call vote)."""
     _require_agenda_editable(assembly, actor)
     count, last = db.session.execute(select(func.count(), func.max(AgendaItem.position))
                                      .where(AgendaItem.assembly_id == assembly.id)).one()
@@ -396,7 +398,7 @@ def add_agenda_item(assembly: Assembly, *, actor, kind: str, titles: Mapping[str
     db.session.add(item)
     db.session.flush()
     _record("assembly.agenda_item_added", assembly, actor, item=item.id, position=item.position, kind=item.kind,
-            majority=item.majority, quorum=item.quorum)
+            majority=item.majority, quorum=item.quorum, secret=item.vote_secret if item.is_resolution else None)
     return item
 
 
@@ -924,7 +926,8 @@ def convene_second_assembly(first: Assembly, *, actor, starts_at: dt.datetime, p
             texts=dict(item.texts), original_language=item.original_language, resolution_kind=item.resolution_kind,
             resolution_texts=dict(item.resolution_texts), current_texts=dict(item.current_texts),
             new_texts=dict(item.new_texts), majority=item.majority, quorum=item.quorum,
-            authoritative_language=item.authoritative_language, proposal_id=item.proposal_id))
+            authoritative_language=item.authoritative_language, proposal_id=item.proposal_id,
+            vote_secret=item.vote_secret))
     db.session.flush()
     _record("assembly.second_convocation_created", second, actor, first_assembly=first.id)
     return second

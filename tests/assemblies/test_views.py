@@ -175,6 +175,19 @@ def test_agenda_item_add_move_delete(db, client, sign_in, make_assembly, admin, 
     assert "Move item 1 up" not in text
 
 
+def test_a_resolution_is_voted_by_roll_call_when_the_board_says_so(db, client, sign_in, make_assembly, admin):
+    assembly = make_assembly()
+    sign_in(admin)
+    data = {"kind": "resolution", "original_language": "en", "title_en": "Discharge", "resolution_en": "Granted.",
+            "majority": "simple", "quorum": "none", "resolution_kind": "ordinary"}
+    assert client.post(f"/assemblies/{assembly.id}/agenda/new", data={**data, "vote": "open"}).status_code == 303
+    assert client.post(f"/assemblies/{assembly.id}/agenda/new", data=data).status_code == 303
+    roll_call, secret = queries.agenda_items(assembly)
+    assert (roll_call.vote_secret, secret.vote_secret) == (False, True)
+    page = page_text(client.get(f"/assemblies/{assembly.id}/agenda/{roll_call.id}/edit"))
+    assert 'checked id="vote-1" name="vote" type="radio" value="open"' in page
+
+
 def test_item_of_another_assembly_is_404(db, client, sign_in, make_assembly, add_item, admin):
     one, other = make_assembly(), make_assembly()
     item = add_item(other)
