@@ -32,7 +32,8 @@ def _state_changing_urls(app, world):
 
 def test_the_walk_finds_the_state_changing_routes_of_every_feature(app, world):
     endpoints = {rule.endpoint.split(".")[0] for rule, _url, _methods in _state_changing_urls(app, world)}
-    assert {"accounts", "core", "members", "workgroups", "proposals", "votes", "notifications"} <= endpoints
+    assert {"accounts", "core", "members", "workgroups", "proposals", "votes", "notifications",
+            "assemblies", "assembly_session"} <= endpoints
     # only POST is used for changes
     assert all(methods == ["POST"] for _rule, _url, methods in _state_changing_urls(app, world))
 

@@ -48,10 +48,47 @@ STAFF_ONLY = {
     "votes.annul": "the ballot's organisers",
     "votes.delete": "the ballot's organisers",
     "votes.put_to_vote": "the workgroup's facilitators",
+    # general assemblies: their managers (administrators, secretaries, the convening branch's board)
+    "assemblies.create": "administrators, secretaries, boards",
+    "assemblies.edit": "the assembly's managers (a draft)",
+    "assemblies.delete": "the assembly's managers (a draft)",
+    "assemblies.add_item": "the assembly's managers (a draft)",
+    "assemblies.edit_item": "the assembly's managers (a draft)",
+    "assemblies.delete_item": "the assembly's managers (a draft)",
+    "assemblies.move_item": "the assembly's managers (a draft)",
+    "assemblies.documents": "the assembly's managers",
+    "assemblies.delete_document": "the assembly's managers",
+    "assemblies.roles": "the assembly's managers",
+    "assemblies.remove_role": "the assembly's managers",
+    "assemblies.convocation_page": "the assembly's managers",
+    "assemblies.deliveries": "the assembly's managers",
+    "assemblies.resend": "the assembly's managers",
+    "assemblies.letters": "the assembly's managers",
+    "assemblies.letters_pdf": "the assembly's managers",
+    "assemblies.second_convocation": "the assembly's managers",
+    "assemblies.close_petition": "the petition's branch's board, secretaries, administrators",
+    # the session: its role holders (chair, secretary, tellers, check-in staff) and the managers
+    "assembly_session.open_session": "the chair and the secretary",
+    "assembly_session.close_session": "the chair and the secretary",
+    "assembly_session.open_vote": "the chair",
+    "assembly_session.close_vote": "the chair",
+    "assembly_session.room_tally": "the tellers",
+    "assembly_session.desk": "the check-in staff, the chair and the secretary",
+    "assembly_session.desk_check_in": "the check-in staff, the chair and the secretary",
+    "assembly_session.desk_check_out": "the check-in staff, the chair and the secretary",
+    "assembly_session.attendance": "the assembly's role holders",
+    "assembly_session.attendance_csv": "the assembly's role holders",
+    "assembly_session.results_csv": "the assembly's role holders",
+    "assembly_session.generate_minutes": "the secretary",
+    "assembly_session.edit_minutes": "the secretary",
+    "assembly_session.approve_minutes": "the chair and the secretary",
+    "assembly_session.publish_minutes": "the chair and the secretary",
 }
 
-#: the world's draft ballot is invisible to members: its pages answer 404
-HIDDEN_FROM_MEMBERS = {"votes.edit", "votes.open_ballot", "votes.delete"}
+#: the world's draft ballot and draft assembly are invisible to members: their pages answer 404
+HIDDEN_FROM_MEMBERS = {"votes.edit", "votes.open_ballot", "votes.delete", "assemblies.edit", "assemblies.delete",
+                       "assemblies.add_item", "assemblies.edit_item", "assemblies.delete_item",
+                       "assemblies.move_item"}
 
 ADMINISTRATORS_ONLY = {"accounts.roles", "accounts.roles_account", "accounts.roles_grant", "accounts.roles_revoke",
                        "members.branch_new", "members.branch_edit"}

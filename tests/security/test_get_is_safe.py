@@ -24,11 +24,24 @@ WITH_QUERIES = [
 ]
 
 
+def _demo_document_id(objects) -> int:
+    """A document of the demo's convened assembly (the browser crawl does not open downloads)."""
+    from governance.assemblies.models import AssemblyDocument
+
+    return objects.session.execute(select(AssemblyDocument.id).where(
+        AssemblyDocument.assembly_id == objects.assembly.id).order_by(AssemblyDocument.id).limit(1)).scalar_one()
+
+
 def get_urls(app, demo) -> list[tuple[str, str]]:
     """(endpoint, url) of every GET route, filled from the demo data."""
     from tests.browser.routes import ARGUMENTS
 
-    extra = {"votes.download:ballot_id": lambda d: d.closed_ballot.id, "votes.download:kind": lambda d: "results.csv"}
+    extra = {"votes.download:ballot_id": lambda d: d.closed_ballot.id, "votes.download:kind": lambda d: "results.csv",
+             "assemblies.document:document_id": _demo_document_id,
+             "assembly_session.minutes_html:assembly_id": lambda d: d.missed_assembly.id,
+             "assembly_session.minutes_pdf:assembly_id": lambda d: d.missed_assembly.id,
+             "assembly_session.minutes_html:language": lambda d: "fr",
+             "assembly_session.minutes_pdf:language": lambda d: "fr"}
     adapter = app.url_map.bind("localhost")
     urls, missing = [], []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):

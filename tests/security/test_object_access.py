@@ -31,6 +31,8 @@ def test_another_branchs_objects_answer_403_or_404_and_change_nothing(app, clien
     sign_in_as(client, getattr(world, attacker))
     routes = _object_routes(app, world)
     assert len(routes) > 60  # the walk covers the object routes of every feature
+    assert {"assemblies", "assembly_session", "votes", "proposals"} <= {rule.endpoint.split(".")[0]
+                                                                         for rule, _url in routes}
     wrong = []
     with db_writes() as writes:
         for rule, url in routes:
@@ -129,3 +131,78 @@ def test_ballot_lists_and_results_of_another_branch_are_not_listed(client, world
     page = page_text(client.get("/ballots/"))
     for ballot in (world.ballot, world.closed_ballot, world.draft_ballot):
         assert f"/ballots/{ballot.id}\"" not in page and ballot.questions["en"] not in page
+
+
+def _assembly_routes(app, world):
+    return [(rule, url) for rule, url in _object_routes(app, world)
+            if rule.endpoint.startswith(("assemblies.", "assembly_session."))]
+
+
+def test_the_walk_reaches_real_assembly_objects(app, client, world):
+    """The walks above would pass on ids that point at nothing: every assembly page with an object in its URL
+    opens for the administrator (so the attackers' 404s are refusals, not missing objects), and the actions
+    taking ids find their objects (no 404)."""
+    sign_in_as(client, world.admin)
+    routes = _assembly_routes(app, world)
+    assert {rule.endpoint.split(".")[0] for rule, _url in routes} == {"assemblies", "assembly_session"}
+    wrong = []
+    for rule, url in routes:
+        if "GET" in rule.methods:
+            response = client.get(url)
+            if response.status_code != 200:
+                wrong.append(f"GET {url} ({rule.endpoint}): {response.status_code}")
+    # the actions, deleting the draft's agenda item, then the draft, last
+    for rule, url in sorted(((r, u) for r, u in routes if "GET" not in r.methods),
+                            key=lambda pair: (pair[0].endpoint == "assemblies.delete",
+                                              pair[0].endpoint == "assemblies.delete_item")):
+        response = client.post(url, data={"direction": "down", "mode": "room"})
+        if response.status_code == 404:
+            wrong.append(f"POST {url} ({rule.endpoint}): 404")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_ones_own_assembly_in_the_url_does_not_open_another_assemblys_objects(app, client, db, world, db_writes,
+                                                                                 make_assembly, add_resolution,
+                                                                                 convene):
+    """The French board manages a French assembly; putting its id in front of Belgian agenda items, documents,
+    roles and members finds nothing."""
+    own = make_assembly(world.fr, titles={"fr": "Assemblée de France", "en": "Assembly of France"},
+                        original_language="fr")
+    add_resolution(own, title="French resolution")
+    convene(own)
+    db.session.commit()
+    sign_in_as(client, world.fr_board)
+    assert client.get(f"/assemblies/{own.id}/roles").status_code == 200  # theirs to manage
+    wrong = []
+    with db_writes() as writes:
+        # a new assembly of their own, answering the Belgian petition
+        assert client.get(f"/assemblies/new?petition={world.petition.id}").status_code == 404
+        assert client.post(f"/assemblies/new?petition={world.petition.id}",
+                           data={"scope": str(world.fr.id), "title_fr": "x"}).status_code == 404
+        for rule, url in _assembly_routes(app, world):
+            others = rule.arguments - {"assembly_id", "language"}
+            if "assembly_id" not in rule.arguments or not others:
+                continue
+            values = {**world.url_args(rule), "assembly_id": own.id}
+            mixed = build_url(app, rule, values)
+            for method in sorted(rule.methods & {"GET", "POST"}):
+                response = client.open(mixed, method=method, data={"csrf_token": client.csrf_token(),
+                                                                    "mode": "room", "direction": "down"}
+                                       if method == "POST" else None)
+                if response.status_code != 404:
+                    wrong.append(f"{method} {mixed} ({rule.endpoint}): {response.status_code}")
+        assert not writes.statements, writes.statements
+    assert not wrong, "\n".join(wrong)
+
+
+def test_assembly_and_petition_lists_of_another_branch_are_not_listed(client, world):
+    for attacker in ATTACKERS:
+        sign_in_as(client, getattr(world, attacker))
+        page = page_text(client.get("/assemblies/"))
+        for assembly in (world.assembly, world.draft_assembly, world.closed_assembly):
+            assert f"/assemblies/{assembly.id}\"" not in page and assembly.titles["en"] not in page
+        page = page_text(client.get("/assemblies/petitions?closed=y"))
+        assert f"/assemblies/petitions/{world.petition.id}\"" not in page and "A Belgian petition" not in page
+    sign_in_as(client, world.commenter)  # a Belgian member sees them
+    assert f"/assemblies/{world.assembly.id}\"" in page_text(client.get("/assemblies/"))
+    assert f"/assemblies/petitions/{world.petition.id}\"" in page_text(client.get("/assemblies/petitions"))
