@@ -49,8 +49,12 @@ from governance.core.forms import EmptyForm
 from governance.core.i18n import pick_text, pick_version
 from governance.extensions import db, limiter
 from governance.members.models import Member
+from governance.votes import exports as vote_exports
+from governance.votes import roll
+from governance.votes import web as vote_web
 from governance.votes import wording
-from governance.votes.models import Ballot, YnaChoice
+from governance.votes.forms import ReceiptLookupForm
+from governance.votes.models import Ballot, RollEntry, YnaChoice
 from governance.votes.views import export_rate_limit, vote_rate_limit
 
 bp = Blueprint("assembly_session", __name__, template_folder="templates")
@@ -175,7 +179,7 @@ def withdraw_registration(assembly_id: int):
 
 
 # --- the session's page ----------------------------------------------------------------------------
-def _render_session(assembly, context, *, vote_forms=None, tally_forms=None, status: int = 200):
+def _render_session(assembly, context, *, vote_forms=None, tally_forms=None, lookup=None, status: int = 200):
     account = _account()
     now = utcnow()
     items = queries.agenda_items(assembly)
@@ -217,7 +221,71 @@ def _render_session(assembly, context, *, vote_forms=None, tally_forms=None, sta
         may_check_in=can_check_in_members(account, assembly, roles),
         may_list=can_view_attendance_list(account, assembly, roles),
         minutes=minutes_ops.minutes_of(assembly) if assembly.is_closed else None,
+        receipt_items=_receipt_items(account, assembly, rows, context), lookup=lookup or {},
+        receipt_form=ReceiptLookupForm,
     ), status
+
+
+# --- receipts of secret votes -----------------------------------------------------------------------
+def _may_check_receipts(account, assembly: Assembly, ballot: Ballot | None, context) -> bool:
+    """The receipts of a closed secret vote are published to its electorate (DESIGN §5): the members on the
+    vote's roll (present or represented when it opened), and the assembly's organisers."""
+    if ballot is None or not ballot.is_secret or not ballot.is_closed:
+        return False
+    if context.member_id is not None and roll.roll_entry(ballot, context.member_id) is not None:
+        return True
+    return can_view_attendance_list(account, assembly, context.roles)
+
+
+def _receipt_items(account, assembly: Assembly, rows, context) -> set[int]:
+    """The agenda items whose closed secret vote the reader may check a receipt against (one query for all)."""
+    closed = {row.ballot.id: row.item.id for row in rows
+              if row.is_closed and row.ballot is not None and row.ballot.is_secret and row.ballot.is_closed}
+    if not closed:
+        return set()
+    if can_view_attendance_list(account, assembly, context.roles):
+        return set(closed.values())
+    if context.member_id is None:
+        return set()
+    on_roll = db.session.execute(select(RollEntry.ballot_id).where(
+        RollEntry.ballot_id.in_(closed), RollEntry.member_id == context.member_id)).scalars()
+    return {closed[ballot_id] for ballot_id in on_roll}
+
+
+def _receipt_ballot(assembly: Assembly, item_id: int, context) -> Ballot:
+    item = _load_item(assembly, item_id)
+    ballot = db.session.get(Ballot, item.ballot_id) if item.ballot_id else None
+    if ballot is None or not ballot.is_secret or not ballot.is_closed:
+        abort(404)
+    _require(_may_check_receipts(_account(), assembly, ballot, context))
+    return ballot
+
+
+@bp.route("/<int:assembly_id>/session/items/<int:item_id>/receipt", methods=["POST"])
+@login_required
+@limiter.limit(export_rate_limit, methods=["POST"])
+def check_receipt(assembly_id: int, item_id: int):
+    """Check that a receipt code is in the published list of a closed secret vote: found or not found."""
+    assembly, context = _load(assembly_id)
+    ballot = _receipt_ballot(assembly, item_id, context)
+    form = ReceiptLookupForm(prefix=f"item-{item_id}")
+    if not form.validate_on_submit():
+        return _render_session(assembly, context, lookup={item_id: form}, status=422)
+    found = vote_web.receipt_published(ballot, form.normalised_code())
+    form.result = "found" if found else "not_found"
+    return _render_session(assembly, context, lookup={item_id: form})
+
+
+@bp.route("/<int:assembly_id>/session/items/<int:item_id>/receipts.txt")
+@login_required
+@limiter.limit(export_rate_limit)
+def receipts_list(assembly_id: int, item_id: int):
+    """The published receipt codes of a closed secret vote, sorted, without any choice."""
+    assembly, context = _load(assembly_id)
+    ballot = _receipt_ballot(assembly, item_id, context)
+    response = Response(vote_exports.receipts_text(ballot), mimetype="text/plain")
+    response.headers["Content-Disposition"] = f'attachment; filename="assembly-{assembly.id}-item-{item_id}-receipts.txt"'
+    return response
 
 
 @bp.route("/<int:assembly_id>/session")

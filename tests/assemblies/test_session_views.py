@@ -157,6 +157,29 @@ def test_running_the_session_through_the_pages(db, client, sign_in, convened, pe
     assert client.post(_url(assembly, "/session/close")).status_code == 303
     db.session.expire_all()
     assert assembly.is_closed
+    client.post("/account/sign-out")
+
+    # after the vote, a voter finds each receipt in the published list, which holds no choice
+    receipts = re.findall(r'<code class="receipt-code">([0-9A-Z]+)</code>', page_text(cast))
+    assert len(receipts) == 2
+    sign_in(bob)
+    check = f"/session/items/{item.id}/receipt"
+    for code in receipts:
+        found = client.post(_url(assembly, check), data={f"item-{item.id}-code": code.lower()})
+        assert found.status_code == 200 and "Found: this receipt code is in the published list" in page_text(found)
+    missing = client.post(_url(assembly, check), data={f"item-{item.id}-code": "AAAAAAAAAA"})
+    assert "Not found: this code is not in the published list" in page_text(missing)
+    assert client.post(_url(assembly, check), data={f"item-{item.id}-code": ""}).status_code == 422
+    assert client.post(_url(assembly, check), data={f"item-{item.id}-code": receipts[0]}, csrf=False).status_code == 400
+    listing = client.get(_url(assembly, f"/session/items/{item.id}/receipts.txt"))
+    assert listing.status_code == 200 and sorted(listing.get_data(as_text=True).split()) == sorted(receipts)
+    assert "yes" not in listing.get_data(as_text=True)
+    client.post("/account/sign-out")
+    # a member who was not on the vote's roll checks nothing
+    outsider = people(1)[0]
+    sign_in(outsider)
+    assert client.post(_url(assembly, check), data={f"item-{item.id}-code": receipts[0]}).status_code == 403
+    assert client.get(_url(assembly, f"/session/items/{item.id}/receipts.txt")).status_code == 403
 
 
 def test_room_totals_through_the_page(db, client, sign_in, convened, people, give_role, in_session, checked_in,

@@ -26,6 +26,7 @@ NOT_PAGES: dict[str, str] = {
     "assembly_session.results_csv": "an assembly's results as CSV",
     "assembly_session.minutes_html": "an assembly's minutes as a standalone HTML file (a download)",
     "assembly_session.minutes_pdf": "an assembly's minutes as PDF",
+    "assembly_session.receipts_list": "the receipt codes of a closed secret vote, as a text file",
 }
 
 #: URLs that are not routes but must answer with a proper (accessible, valid) error page
