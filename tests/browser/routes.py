@@ -315,6 +315,9 @@ ARGUMENTS: dict[str, Callable[[DemoObjects], object]] = {
     # the session's minutes: the closed French assembly (the administrator may generate them)
     "assembly_session.minutes:assembly_id": lambda demo: demo.missed_assembly.id,
     "assembly_session.edit_minutes:assembly_id": lambda demo: demo.missed_assembly.id,
+    # a secret vote's receipts (the demo holds no closed session vote: the walks get a 404 there; the pages are
+    # tested in tests/assemblies/test_session_views.py)
+    "assembly_session.receipts_list:item_id": lambda demo: demo.agenda_item.id,
     "petition_id": lambda demo: demo.petition.id,
     "accounts.reset_password:token": lambda demo: demo.password_reset_token,
     "accounts.accept_invitation:token": lambda demo: demo.invitation_token,

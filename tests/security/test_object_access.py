@@ -143,7 +143,10 @@ def test_the_walk_reaches_real_assembly_objects(app, client, world):
     opens for the administrator (so the attackers' 404s are refusals, not missing objects), and the actions
     taking ids find their objects (no 404)."""
     sign_in_as(client, world.admin)
-    routes = _assembly_routes(app, world)
+    # a closed secret vote's receipts need a vote held in a session, which the world does not hold: they answer
+    # 404 here, and are tested with a real vote in tests/assemblies/test_session_views.py
+    needs_a_held_vote = {"assembly_session.receipts_list", "assembly_session.check_receipt"}
+    routes = [(rule, url) for rule, url in _assembly_routes(app, world) if rule.endpoint not in needs_a_held_vote]
     assert {rule.endpoint.split(".")[0] for rule, _url in routes} == {"assemblies", "assembly_session"}
     wrong = []
     for rule, url in routes:
