@@ -32,6 +32,7 @@ from werkzeug.routing import BuildError
 from governance.core import audit
 from governance.core.db_types import utcnow
 from governance.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
+from governance.core.faults import fault_point
 from governance.core.i18n import language_in_text, pick_text
 from governance.core.outbox import EmailSpec, queue_emails
 from governance.extensions import db
@@ -780,6 +781,7 @@ def cast_vote(ballot: Ballot, member: Member, choice: Any, *, actor, channel: st
         # the paper and the receipt: no voter, no time, no order
         db.session.execute(insert(BoxEntry), [{"id": _uuid(), "ballot_id": ballot.id, "choice": value,
                                                "choice_key": key, "branch_id": entry.branch_id}])
+        fault_point("votes.after_box_insert")
         code = _insert_receipt(ballot)
         return CastResult(receipt=code)
     if not has_participated(ballot, member.id):
