@@ -89,7 +89,9 @@ def _seed(count: int) -> dict:
 
 @pytest.fixture
 def seeded(killed_database, tmp_path):
-    app = create_app(make_settings(killed_database, tmp_path, RATELIMIT_ENABLED=False))
+    # (RATELIMIT_ENABLED=False would switch off the limiter this test process shares with the tests that follow;
+    # the server's own processes disable it in gunicorn_app.py)
+    app = create_app(make_settings(killed_database, tmp_path))
     with app.app_context():
         db.create_all()
         ids = _seed(2 * MEMBERS_PER_WAVE)

@@ -61,7 +61,9 @@ def http_database(database_url):
 @pytest.fixture
 def live(http_database, tmp_path):
     """The application, its committed data, and a threaded server on a free port."""
-    app = create_app(make_settings(http_database, tmp_path, RATELIMIT_ENABLED=False))
+    # (a generous limit, not RATELIMIT_ENABLED=False: the limiter is one object shared by every app of this test
+    # process, and disabling it here would switch it off for the tests that follow)
+    app = create_app(make_settings(http_database, tmp_path, BALLOT_VOTE_RATE_LIMIT="10000 per minute"))
     with app.app_context():
         db.create_all()
         ids = _seed()
