@@ -13,7 +13,8 @@ Counting methods, by name (:data:`METHODS`):
 
 Non-ranked methods take counts per option (``Mapping[str, int]``); ranked ones take each distinct ranking with
 its number of ballots (``Iterable[tuple[tuple[str, ...], int]]``, a SQL ``GROUP BY``) and the candidates.
-Every result is a frozen dataclass with ``to_dict()`` (JSON-ready). Ties and the lot: :mod:`.base`. Ballot
+Every result is a frozen dataclass with ``to_dict()`` (JSON-ready). STV can count within balanced-representation
+constraints (minimum / maximum elected per group): :mod:`.constraints`. Ties and the lot: :mod:`.base`. Ballot
 files (BLT, CSV): :mod:`.files`. Quorum and majority: :mod:`.decision`; safe per-branch breakdowns:
 :mod:`.disclosure`.
 """
@@ -25,6 +26,8 @@ from typing import Any
 
 from governance.votes.methods.approval import count_approval
 from governance.votes.methods.base import CountError, LotRequired, TieBreak, lot_order
+from governance.votes.methods.constraints import ConstraintAction, ConstraintProblem, Constraints, check_feasible, \
+    describe_problem
 from governance.votes.methods.irv import IrvResult, IrvRound, count_irv
 from governance.votes.methods.plurality import OptionsResult, count_plurality
 from governance.votes.methods.schulze import SchulzeResult, count_schulze
@@ -35,6 +38,7 @@ __all__ = [
     "METHODS", "Method", "get_method", "count_ballot", "CountError", "LotRequired", "TieBreak", "lot_order",
     "count_yna", "count_plurality", "count_approval", "count_irv", "count_stv", "count_schulze",
     "YesNoAbstainResult", "OptionsResult", "IrvResult", "IrvRound", "StvResult", "StvStage", "SchulzeResult",
+    "Constraints", "ConstraintAction", "ConstraintProblem", "check_feasible", "describe_problem",
 ]
 
 
@@ -69,19 +73,23 @@ def get_method(name: str) -> Method:
 def count_ballot(method: str, *, counts: Mapping[str, int] | None = None,
                  rankings: Iterable[tuple[Sequence[str], int]] | None = None,
                  candidates: Sequence[str] | None = None, options: Sequence[str] | None = None, seats: int = 1,
-                 ballots: int | None = None, max_choices: int | None = None, seed: str | None = None) -> Any:
+                 ballots: int | None = None, max_choices: int | None = None, seed: str | None = None,
+                 constraints: Constraints | None = None) -> Any:
     """Count with the method named ``method``: one entry point for the ballots and the CLI.
 
     Non-ranked methods read ``counts`` (and ``options``; approval also ``ballots`` and ``max_choices``); ranked
     methods read ``rankings`` and ``candidates``. ``seats`` applies to plurality, approval and STV; IRV and
-    Schulze fill one seat and refuse another number.
+    Schulze fill one seat and refuse another number. ``constraints`` (balanced representation) apply to STV
+    only; any other method refuses them.
     """
     spec = get_method(method)
+    if constraints is not None and method != "stv":
+        raise CountError(f"constraints apply to STV counts only, not to {method}")
     if spec.ranked:
         if rankings is None or candidates is None:
             raise CountError(f"{method} needs rankings and candidates")
         if method == "stv":
-            return count_stv(rankings, candidates, seats, seed=seed)
+            return count_stv(rankings, candidates, seats, seed=seed, constraints=constraints)
         if seats != 1:
             raise CountError(f"{method} fills one seat, not {seats}")
         return spec.function(rankings, candidates, seed=seed)

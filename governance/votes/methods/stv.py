@@ -40,6 +40,17 @@ The count
 Each stage reports every candidate's total, the non-transferable total and the loss, who was elected (and
 whether by quota or as last vacancies), the surplus or exclusion it carried out, the transfer values used, what
 each candidate received, and any tie-break.
+
+Constraints (balanced representation)
+-------------------------------------
+With ``constraints`` (:class:`~governance.votes.methods.constraints.Constraints`: at least / at most so many
+elected per group, e.g. gender or branch), the count is checked for feasibility first (:class:`CountError`
+naming the problem) and then applies the rules of :mod:`governance.votes.methods.constraints` after every stage:
+candidates whose election would make a valid board impossible are not elected by quota and are all excluded at
+the next stage (action ``constraint_exclusion``, before any surplus transfer, papers at their current value);
+the exclusion of the fewest votes skips protected candidates. Each such step is recorded in
+:attr:`StvStage.constraint_actions`, and :attr:`StvResult.constrained` says whether any step was changed.
+Constraints that never bind give exactly the unconstrained count.
 """
 from __future__ import annotations
 
@@ -50,6 +61,8 @@ from typing import Any
 
 from governance.votes.methods.base import CountError, TieBreak, aggregate_rankings, break_tie, first_available, \
     to_jsonable
+from governance.votes.methods.constraints import EXCLUDED, KEPT, NOT_ELECTED, PROTECTED, Board, ConstraintAction, \
+    Constraints, Reason, ensure_feasible
 
 #: units of one vote: values are integers in 1/100,000 of a vote (5 decimal places)
 SCALE = 100_000
@@ -89,6 +102,12 @@ class StvStage:
     elected: tuple[str, ...]
     elected_reason: dict[str, str]
     tie_break: TieBreak | None
+    #: the candidates this stage excluded: one for an exclusion, every barred one for a constraint exclusion
+    excluded: tuple[str, ...] = ()
+    #: every step of this stage that a constraint changed (constrained counts only)
+    constraint_actions: tuple[ConstraintAction, ...] = ()
+    #: a tie among candidates reaching the quota together when not all of them could be elected (constraints)
+    elect_tie_break: TieBreak | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +125,9 @@ class StvResult:
     tie_breaks: tuple[TieBreak, ...]
     seed: str | None
     uncontested: bool = False
+    #: the constraints of the count, if any, and whether one of them changed at least one step
+    constraints: Constraints | None = None
+    constrained: bool = False
     method: str = "stv"
 
     @property
@@ -120,15 +142,22 @@ class StvResult:
         data = {"method": self.method, **to_jsonable(self)}
         data["vacant"] = self.vacant
         data["lot_used"] = self.lot_used
+        data["constraints"] = self.constraints.to_dict() if self.constraints is not None else None
         return data
 
 
 def count_stv(rankings: Iterable[tuple[Sequence[str], int]], candidates: Sequence[str], seats: int, *,
-              seed: str | None = None) -> StvResult:
-    """Count a multi-seat ranked ballot by Scottish STV (rules in the module docstring)."""
+              seed: str | None = None, constraints: Constraints | None = None) -> StvResult:
+    """Count a multi-seat ranked ballot by Scottish STV (rules in the module docstring), optionally within
+    ``constraints`` (:mod:`governance.votes.methods.constraints`; :class:`CountError` when they cannot be met)."""
     names, totals, blank = aggregate_rankings(rankings, candidates)
     if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
         raise CountError(f"the number of seats must be a whole number ≥ 1, not {seats!r}")
+    board = None
+    if constraints is not None:
+        ensure_feasible(constraints, names, seats)
+        if constraints.bounded:
+            board = Board(constraints, names, seats)
     valid = sum(totals.values())
     quota = valid // (seats + 1) + 1
     if len(names) <= seats or not valid:
@@ -136,16 +165,17 @@ def count_stv(rankings: Iterable[tuple[Sequence[str], int]], candidates: Sequenc
         return StvResult(candidates=names, seats=seats, valid=valid, blank=blank, quota=quota,
                          elected=names if uncontested else (), stages=(), non_transferable=to_decimal(0),
                          non_transferable_papers=0, loss=to_decimal(0), tie_breaks=(), seed=seed,
-                         uncontested=uncontested)
-    return _Count(names, totals, blank, seats, seed).run()
+                         uncontested=uncontested, constraints=constraints)
+    return _Count(names, totals, blank, seats, seed, board, constraints).run()
 
 
 class _Count:
     """The state of one count; :meth:`run` does the stages."""
 
     def __init__(self, names: tuple[str, ...], totals: dict[tuple[str, ...], int], blank: int, seats: int,
-                 seed: str | None):
+                 seed: str | None, board: Board | None = None, constraints: Constraints | None = None):
         self.names, self.seats, self.seed, self.blank = names, seats, seed, blank
+        self.board, self.constraints = board, constraints
         self.position = {name: i for i, name in enumerate(names)}
         self.valid = sum(totals.values())
         self.quota = self.valid // (seats + 1) + 1
@@ -177,11 +207,19 @@ class _Count:
             if done:
                 break
             number += 1
-            action = self._transfer_surplus(number) if self.pending else self._exclude(number)
+            barred = self.board.barred(self.elected, self.continuing) if self.board is not None else {}
+            if barred:
+                action = self._exclude_barred(barred)
+            elif self.pending:
+                action = self._transfer_surplus(number)
+            else:
+                action = self._exclude(number)
         return StvResult(candidates=self.names, seats=self.seats, valid=self.valid, blank=self.blank,
                          quota=self.quota, elected=tuple(self.elected), stages=tuple(self.stages),
                          non_transferable=to_decimal(self.nt_units), non_transferable_papers=self.nt_papers,
-                         loss=to_decimal(self.loss), tie_breaks=tuple(self.tie_breaks), seed=self.seed)
+                         loss=to_decimal(self.loss), tie_breaks=tuple(self.tie_breaks), seed=self.seed,
+                         constraints=self.constraints,
+                         constrained=any(stage.constraint_actions for stage in self.stages))
 
     def _by_votes(self, candidates: Iterable[str]) -> list[str]:
         return sorted(candidates, key=lambda c: (-self.votes[c], self.position[c]))
@@ -190,7 +228,13 @@ class _Count:
         """Steps 2a–2c after a stage; record the stage; say whether the count is over."""
         assert sum(self.votes.values()) + self.nt_units + self.loss == self.valid * SCALE
         reasons: dict[str, str] = {}
-        for candidate in self._by_votes(c for c in self.continuing if self.votes[c] >= self.quota_units):
+        actions = list(action.get("constraint_actions", ()))
+        reached = self._by_votes(c for c in self.continuing if self.votes[c] >= self.quota_units)
+        elect_tie_break = None
+        if self.board is not None:
+            reached, elect_tie_break, not_elected = self._elect_within_constraints(reached, number)
+            actions += not_elected
+        for candidate in reached:
             reasons[candidate] = QUOTA
             if self.votes[candidate] > self.quota_units:
                 self.pending.append(candidate)
@@ -211,15 +255,55 @@ class _Count:
             papers_moved=action.get("papers_moved", 0),
             totals={name: to_decimal(units) for name, units in snapshot.items()},
             non_transferable=to_decimal(self.nt_units), loss=to_decimal(self.loss), elected=tuple(reasons),
-            elected_reason=reasons, tie_break=action.get("tie_break")))
+            elected_reason=reasons, tie_break=action.get("tie_break"), excluded=action.get("excluded", ()),
+            constraint_actions=tuple(actions), elect_tie_break=elect_tie_break))
         return done
 
-    def _choose(self, tied: list[str], *, lowest: bool, purpose: str, number: int) -> tuple[str, TieBreak | None]:
+    def _elect_within_constraints(self, reached: list[str], number: int
+                                  ) -> tuple[list[str], TieBreak | None, list[ConstraintAction]]:
+        """Step (a) with constraints: elect the candidates who reached the quota one at a time, most votes first,
+        skipping the barred ones (see :mod:`.constraints`). Returns those elected in order, the tie-break used,
+        and the ``not_elected`` actions."""
+        assert self.board is not None
+        chosen: list[str] = []
+        tie_break = None
+        held: dict[str, Reason] = {}
+        waiting = list(reached)
+        while waiting:
+            elected, continuing = [*self.elected, *chosen], self.continuing.difference(chosen)
+            barred = self.board.barred(elected, continuing)
+            for candidate in waiting:
+                if candidate in barred:
+                    held.setdefault(candidate, barred[candidate])
+            waiting = [c for c in waiting if c not in barred]
+            if not waiting:
+                break
+            tied = [c for c in waiting if self.votes[c] == self.votes[waiting[0]]]
+            if len(tied) > 1 and not self.board.can_complete([*elected, *tied], continuing.difference(tied)):
+                winner, tie_break = self._choose(tied, lowest=False, purpose="elect", number=number,
+                                                 history=self.history)
+                tied = [winner]
+            chosen += tied
+            waiting = [c for c in waiting if c not in tied]
+        return chosen, tie_break, self._reason_actions(held, NOT_ELECTED)
+
+    def _reason_actions(self, reasons: dict[str, Reason], effect: str) -> list[ConstraintAction]:
+        """One action per distinct reason, candidates in ballot order."""
+        grouped: dict[Reason, list[str]] = {}
+        for candidate in self.names:
+            if candidate in reasons:
+                grouped.setdefault(reasons[candidate], []).append(candidate)
+        return [ConstraintAction(kind=kind, effect=effect, category=category, group=group,
+                                 candidates=tuple(candidates), short_groups=short)
+                for (kind, category, group, short), candidates in grouped.items()]
+
+    def _choose(self, tied: list[str], *, lowest: bool, purpose: str, number: int,
+                history: list[tuple[int, dict[str, int]]] | None = None) -> tuple[str, TieBreak | None]:
         if len(tied) == 1:
             return tied[0], None
         # the tie is in the totals of the stage just ended: look at the stages before it
-        chosen, tie_break = break_tie(tied, self.history[:-1], lowest=lowest, seed=self.seed, purpose=purpose,
-                                      stage=number)
+        chosen, tie_break = break_tie(tied, self.history[:-1] if history is None else history, lowest=lowest,
+                                      seed=self.seed, purpose=purpose, stage=number)
         self.tie_breaks.append(tie_break)
         return chosen, tie_break
 
@@ -242,7 +326,7 @@ class _Count:
         self.nt_papers += nt_papers
         return transfers, nt_units, nt_papers, moved
 
-    def _action(self, action: str, candidate: str, transfers: dict[str, int], nt_units: int, moved: int,
+    def _action(self, action: str, candidate: str | None, transfers: dict[str, int], nt_units: int, moved: int,
                 tie_break: TieBreak | None, **extra: Any) -> dict[str, Any]:
         return {"action": action, "candidate": candidate, "tie_break": tie_break, "papers_moved": moved,
                 "transfers": {name: to_decimal(transfers[name]) for name in self.names if name in transfers},
@@ -267,10 +351,36 @@ class _Count:
                             transfer_values=transfer_values)
 
     def _exclude(self, number: int) -> dict[str, Any]:
-        fewest = min(self.votes[c] for c in self.continuing)
-        loser, tie_break = self._choose([c for c in self.names if c in self.continuing and self.votes[c] == fewest],
+        protected = self.board.protected(self.elected, self.continuing) if self.board is not None else {}
+        pool = self.continuing.difference(protected)
+        fewest = min(self.votes[c] for c in pool)
+        loser, tie_break = self._choose([c for c in self.names if c in pool and self.votes[c] == fewest],
                                         lowest=True, purpose="exclude", number=number)
+        passed_over: dict[tuple[str | None, str | None], list[str]] = {}
+        for candidate in sorted(protected, key=lambda c: (self.votes[c], self.position[c])):
+            if self.votes[candidate] <= self.votes[loser]:
+                passed_over.setdefault(protected[candidate], []).append(candidate)
+        actions = tuple(ConstraintAction(kind=PROTECTED, effect=KEPT, category=category, group=group,
+                                         candidates=tuple(candidates), excluded_instead=loser)
+                        for (category, group), candidates in passed_over.items())
         self.continuing.discard(loser)
         transfers, nt_units, _nt_papers, moved = self._move(loser, lambda value: value)
         self.votes[loser] = 0
-        return self._action("exclusion", loser, transfers, nt_units, moved, tie_break)
+        return self._action("exclusion", loser, transfers, nt_units, moved, tie_break, excluded=(loser,),
+                            constraint_actions=actions)
+
+    def _exclude_barred(self, barred: dict[str, Reason]) -> dict[str, Any]:
+        """A constraint exclusion: every barred candidate at once, papers at their current value."""
+        losers = [c for c in self.names if c in barred]
+        self.continuing.difference_update(losers)
+        transfers: dict[str, int] = {}
+        nt_units = moved = 0
+        for loser in losers:
+            moved_to, loser_nt, _nt_papers, loser_moved = self._move(loser, lambda value: value)
+            for target, units in moved_to.items():
+                transfers[target] = transfers.get(target, 0) + units
+            nt_units += loser_nt
+            moved += loser_moved
+            self.votes[loser] = 0
+        return self._action("constraint_exclusion", None, transfers, nt_units, moved, None, excluded=tuple(losers),
+                            constraint_actions=tuple(self._reason_actions(barred, EXCLUDED)))
