@@ -70,6 +70,7 @@ def _import_models() -> None:
     import governance.assemblies.models  # noqa: F401
     import governance.core.audit  # noqa: F401
     import governance.core.outbox  # noqa: F401
+    import governance.elections.models  # noqa: F401
     import governance.members.models  # noqa: F401
     import governance.notifications.models  # noqa: F401
     import governance.proposals.models  # noqa: F401
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(votes_bp, url_prefix="/ballots")
     app.register_blueprint(assemblies_bp, url_prefix="/assemblies")
     app.register_blueprint(assembly_session_bp, url_prefix="/assemblies")
+    app.register_blueprint(__import__("governance.elections.views", fromlist=["bp"]).bp, url_prefix="/boards")
 
     from governance.members import home as members_home
     from governance.notifications import home as notifications_home

@@ -464,30 +464,32 @@ class VoteFormBase(BaseForm):
         return valid
 
 
-def vote_form(ballot, **kwargs) -> VoteFormBase:
+def vote_form(ballot, member_id: int | None = None, **kwargs) -> VoteFormBase:
     """The ballot paper of ``ballot``: radio buttons (yes/no/abstain, single choice), checkboxes (approval), or a
-    rank select per option (ranked methods: 1 … n, blank for an option left unranked)."""
+    rank select per option (ranked methods: 1 … n, blank for an option left unranked). The options come in the
+    order shown to ``member_id`` (see :meth:`Ballot.options_for`)."""
 
     class VoteForm(VoteFormBase):
         pass
 
     VoteForm.ballot = ballot
+    options = ballot.options_for(member_id)
     required = InputRequired(message=_l("Choose one."))
     if ballot.is_yna:
         VoteForm.vote = RadioField(_l("Your vote"), choices=[SelectChoice(c.value, c.label) for c in YnaChoice],
                                    validate_choice=True, validators=[required])
     elif ballot.method == BallotMethod.plurality.value:
-        VoteForm.vote = RadioField(_l("Your vote"), choices=[SelectChoice(o.id, o.label.text) for o in ballot.options],
+        VoteForm.vote = RadioField(_l("Your vote"), choices=[SelectChoice(o.id, o.label.text) for o in options],
                                    coerce=int, validate_choice=True, validators=[required])
     elif ballot.method == BallotMethod.approval.value:
         VoteForm.vote = MultiCheckboxField(
-            _l("Your vote"), choices=[SelectChoice(o.id, o.label.text) for o in ballot.options], coerce=int,
+            _l("Your vote"), choices=[SelectChoice(o.id, o.label.text) for o in options], coerce=int,
             validate_choice=True)
     else:
         count = len(ballot.options)
         choices = [SelectChoice("", _l("Not ranked"))] + [SelectChoice(str(n), str(n)) for n in range(1, count + 1)]
-        VoteForm.ranked_ids = tuple(o.id for o in ballot.options)
-        for option in ballot.options:
+        VoteForm.ranked_ids = tuple(o.id for o in options)
+        for option in options:
             setattr(VoteForm, f"rank_{option.id}", SelectField(option.label.text, choices=choices,
                                                                validate_choice=True, default=""))
     return VoteForm(**kwargs)

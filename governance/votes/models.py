@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -76,6 +77,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -348,6 +350,11 @@ class Ballot(db.Model):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: the reminder to those who had not voted yet was queued (once per ballot)
     reminder_sent_dt: Mapped[dt.datetime | None]
+    #: show the options in a different random order to each voter (candidates of an election)
+    shuffle_options: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: balanced representation applied inside an STV count (set by the election that owns the ballot):
+    #: ``{"groups": {category: {option id: group}}, "minimum": [[category, group, n], …], "maximum": […]}``
+    count_constraints: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
     created_dt: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -369,6 +376,15 @@ class Ballot(db.Model):
 
     def __repr__(self) -> str:
         return f"<Ballot {self.id} {self.method} {self.state}>"
+
+    def options_for(self, member_id: int | None) -> list[BallotOption]:
+        """The options in the order shown to ``member_id``: ballot order or, with ``shuffle_options``, an order
+        of the member's own, the same on every page they see (sorted by SHA-256 of ballot, member and option:
+        no voter's order depends on another's)."""
+        options = list(self.options)
+        if not self.shuffle_options or member_id is None:
+            return options
+        return sorted(options, key=lambda o: hashlib.sha256(f"{self.id}:{member_id}:{o.id}".encode()).digest())
 
     # --- texts ---
     @property
@@ -639,3 +655,86 @@ class OpenVote(db.Model):
 
     def __repr__(self) -> str:
         return f"<OpenVote ballot={self.ballot_id} member={self.member_id}>"
+
+
+# --- paper ballots ---------------------------------------------------------------------------------
+class BallotTeller(db.Model):
+    """An account designated to check members off the roll and enter paper ballots of one ballot."""
+
+    __tablename__ = "ballot_tellers"
+
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    created_dt: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<BallotTeller ballot={self.ballot_id} account={self.account_id}>"
+
+
+class PaperState(str, enum.Enum):
+    #: fewer than two entries so far
+    pending = "pending"
+    #: two entries that differ: a teller must correct theirs
+    mismatch = "mismatch"
+    #: two entries agree: the paper is in the ballot box
+    accepted = "accepted"
+
+    @property
+    def label(self) -> str:
+        return str(PAPER_STATE_LABELS[self])
+
+
+PAPER_STATE_LABELS = {
+    # i18n: states of a paper ballot being entered by tellers
+    PaperState.pending: _l("Waiting for its second entry"),
+    PaperState.mismatch: _l("Entries differ"),
+    PaperState.accepted: _l("Accepted"),
+}
+
+
+class PaperBallot(db.Model):
+    """A paper ballot taken from the box, numbered by the tellers as they take it out. It holds no voter: members
+    are checked off the roll separately (a participation with the channel "paper"). Entered twice, by two
+    tellers; once both entries agree, its choice goes into the ballot box."""
+
+    __tablename__ = "ballot_papers"
+    __table_args__ = (
+        UniqueConstraint("ballot_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint(f"state IN ({_sql_values(PaperState)})", name="state_valid"),
+        CheckConstraint("(state = 'accepted') = (choice_key IS NOT NULL)", name="choice_iff_accepted"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    state: Mapped[str] = mapped_column(String(10), default=PaperState.pending.value)
+    #: the agreed choice, once accepted
+    choice: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    choice_key: Mapped[str | None] = mapped_column(String(1000))
+
+    entries: Mapped[list[PaperEntry]] = relationship(back_populates="paper", lazy="selectin",
+                                                     cascade="all, delete-orphan", passive_deletes=True)
+
+    def __repr__(self) -> str:
+        return f"<PaperBallot ballot={self.ballot_id} #{self.number} {self.state}>"
+
+    @property
+    def state_label(self) -> str:
+        return PaperState(self.state).label
+
+
+class PaperEntry(db.Model):
+    """One teller's reading of one paper ballot (a teller may correct their own entry until it is accepted)."""
+
+    __tablename__ = "ballot_paper_entries"
+
+    paper_id: Mapped[int] = mapped_column(ForeignKey("ballot_papers.id", ondelete="CASCADE"), primary_key=True)
+    teller_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="RESTRICT"), primary_key=True)
+    choice: Mapped[Any] = mapped_column(JSON)
+    choice_key: Mapped[str] = mapped_column(String(1000))
+
+    paper: Mapped[PaperBallot] = relationship(back_populates="entries")
+
+    def __repr__(self) -> str:
+        return f"<PaperEntry paper={self.paper_id} teller={self.teller_id}>"

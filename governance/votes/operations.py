@@ -854,7 +854,7 @@ def count_method(ballot: Ballot, counts: Mapping[str, int], *, seed: str) -> Any
     if ballot.is_ranked:
         rankings = [(parse_choice_key(ballot, key), count) for key, count in sorted(counts.items())]
         return count_ballot(ballot.method, rankings=rankings, candidates=options, seats=ballot.seats or 1,
-                            seed=seed)
+                            seed=seed, **_count_constraints(ballot))
     if ballot.method == BallotMethod.approval.value:
         approvals: dict[str, int] = {key: 0 for key in options}
         for key, count in counts.items():
@@ -863,6 +863,20 @@ def count_method(ballot: Ballot, counts: Mapping[str, int], *, seed: str) -> Any
         return count_ballot(ballot.method, counts=approvals, options=options, ballots=sum(counts.values()),
                             max_choices=ballot.max_choices, seed=seed)
     return count_ballot(ballot.method, counts=dict(counts), options=None if ballot.is_yna else options, seed=seed)
+
+
+def _count_constraints(ballot: Ballot) -> dict[str, Any]:
+    """``{"constraints": Constraints}`` for an STV count with balanced representation (the ballot's
+    ``count_constraints``, set by the election that owns it), else nothing."""
+    stored = ballot.count_constraints
+    if not stored or ballot.method != BallotMethod.stv.value:
+        return {}
+    from governance.votes.methods import Constraints
+
+    return {"constraints": Constraints(
+        groups={category: dict(members) for category, members in stored.get("groups", {}).items()},
+        minimum={(category, group): int(n) for category, group, n in stored.get("minimum", [])},
+        maximum={(category, group): int(n) for category, group, n in stored.get("maximum", [])})}
 
 
 def _first_counts(ballot: Ballot, key: str, count: int) -> dict[str, int]:
@@ -984,6 +998,25 @@ def _rewrite_box(ballot: Ballot) -> list[str]:
     return sorted(key for _choice, key in rows)
 
 
+#: checks before a ballot closes, registered by the features that add to its ballot box (paper ballots still
+#: being entered by the tellers): ``check(ballot, actor)`` raises a domain error to refuse closing; ``actor`` is
+#: None when the system closes a ballot that is due
+CLOSE_CHECKS: list[Callable[[Ballot, Any], None]] = []
+#: called once a ballot is closed and counted, in the same transaction: ``hook(ballot, actor)`` (an election
+#: moves on to "counted")
+AFTER_CLOSE: list[Callable[[Ballot, Any], None]] = []
+
+
+def register_close_check(check: Callable[[Ballot, Any], None]) -> None:
+    if check not in CLOSE_CHECKS:
+        CLOSE_CHECKS.append(check)
+
+
+def register_after_close(hook: Callable[[Ballot, Any], None]) -> None:
+    if hook not in AFTER_CLOSE:
+        AFTER_CLOSE.append(hook)
+
+
 def close_ballot(ballot: Ballot, *, actor, now: dt.datetime | None = None,
                  membership: WorkgroupMembership | None = None, notify: bool = True) -> Ballot:
     """Close the ballot (by hand at any time by a manager; by the system when due): count, store the result,
@@ -997,6 +1030,8 @@ def close_ballot(ballot: Ballot, *, actor, now: dt.datetime | None = None,
             raise Conflict(_l("This ballot is not due to close yet."))
     else:
         _require_manager(actor, ballot, membership)
+    for check in CLOSE_CHECKS:
+        check(ballot, actor)
     seed = new_lot_seed()
     result = tally(ballot, seed=seed)
     participants = list(db.session.execute(select(Participation.member_id).where(
@@ -1020,6 +1055,8 @@ def close_ballot(ballot: Ballot, *, actor, now: dt.datetime | None = None,
                          ballot_list_hash=hashes["ballots"], lot_seed=seed, adopted=result.get("adopted"))
     ballot.result = {**result, "audit": {"seq": entry.seq, "hash": entry.hash}}
     db.session.flush()
+    for hook in AFTER_CLOSE:
+        hook(ballot, actor)
     if notify and ballot.result_visibility != ResultVisibility.managers.value:
         _notify_roll(ballot, "ballot_result", only_non_voters=False)
     return ballot

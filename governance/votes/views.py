@@ -140,9 +140,9 @@ def _texts(ballot):
     return version, question, description
 
 
-def _option_labels(ballot, version: str):
+def _option_labels(ballot, version: str, member_id: int | None = None):
     return [(option, pick_text(option.labels, ballot.original_language, [version]) if version else option.label)
-            for option in ballot.options]
+            for option in ballot.options_for(member_id)]
 
 
 def _render_ballot(ballot, context, *, form=None, status: int = 200):
@@ -154,7 +154,7 @@ def _render_ballot(ballot, context, *, form=None, status: int = 200):
     may_vote = can_cast_vote(account, ballot, on_roll=context.on_roll, now=now)
     can_change = may_vote and not ballot.is_secret
     if form is None and may_vote and (participation is None or can_change):
-        form = vote_form(ballot)
+        form = vote_form(ballot, context.member_id)
         if participation is not None:
             vote = queries.my_open_vote(ballot, context.member_id)
             if vote is not None:
@@ -163,7 +163,8 @@ def _render_ballot(ballot, context, *, form=None, status: int = 200):
     proposal = _linked_proposal(ballot)
     response = render_template(
         "votes/ballot.html", ballot=ballot, context=context, version=version, question=question,
-        description=description, options=_option_labels(ballot, version), form=form if may_vote else None,
+        description=description, options=_option_labels(ballot, version, context.member_id),
+        form=form if may_vote else None,
         form_labels={option.id: label for option, label in _option_labels(ballot, version)},
         participation=participation, may_vote=may_vote, roll_status=roll.roll_status(ballot, member),
         turnout=queries.turnout(ballot) if can_see_turnout(account, ballot, context.membership,
@@ -442,7 +443,7 @@ def vote(ballot_id: int):
     refused = _check_may_vote(ballot, context)
     if refused is not None:
         return refused
-    form = vote_form(ballot)
+    form = vote_form(ballot, context.member_id)
     if not form.validate_on_submit():
         return _render_ballot(ballot, context, form=form, status=422)
     version, question, _description = _texts(ballot)
@@ -460,7 +461,7 @@ def confirm_vote(ballot_id: int):
     refused = _check_may_vote(ballot, context)
     if refused is not None:
         return refused
-    form = vote_form(ballot)
+    form = vote_form(ballot, context.member_id)
     if "change" in request.form:  # the paper again, filled in with the choice carried in hidden fields
         return _render_ballot(ballot, context, form=form)
     if not form.validate_on_submit():

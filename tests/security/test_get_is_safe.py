@@ -5,6 +5,8 @@ administrator, while every statement sent to the database is watched: none may w
 answer a GET with 405."""
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import select
 
@@ -81,7 +83,13 @@ def persona_email(demo, persona: str) -> str | None:
     return db.session.execute(select(Account.email).where(Account.member_id == member_id)).scalar_one()
 
 
-@pytest.mark.parametrize("persona", ["visitor", "member", "author", "commenter", "board", "secretary", "admin"])
+#: every persona on SQLite; on PostgreSQL (the same code paths, slower to walk) the two that reach the most routes
+PERSONAS = ["visitor", "member", "author", "commenter", "board", "secretary", "admin"]
+if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    PERSONAS = ["member", "secretary"]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
 def test_no_get_writes_to_the_database(app, client, demo, db_writes, persona):
     urls = get_urls(app, demo)
     assert len(urls) > 50

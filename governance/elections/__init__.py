@@ -1,0 +1,1 @@
+"""Boards of directors, mandates and board elections (built in the board elections issue)."""
