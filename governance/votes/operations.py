@@ -50,6 +50,7 @@ from governance.votes.models import (
     ElectorateKind,
     IllegalTransition,
     OpenVote,
+    PaperBallot,
     Participation,
     Receipt,
     ResultVisibility,
@@ -903,9 +904,15 @@ def _breakdown(ballot: Ballot, rows: list[tuple[int | None, str, int]]) -> dict[
     codes = dict(db.session.execute(select(Branch.id, Branch.code).where(Branch.id.in_(roll_branches))).all())
     counts: dict[str, dict[str, int]] = {codes[branch_id]: {} for branch_id in roll_branches}
     voters: dict[str, int] = {code: 0 for code in counts}
+    by = "first_preference" if ballot.is_ranked else ("approvals" if ballot.method == BallotMethod.approval.value
+                                                      else "choice")
+    if any(branch_id is None for branch_id, _key, _count in rows):
+        # paper ballots entered by the tellers belong to no branch: the total less the branches' figures would
+        # give the paper voters' choices, however few they are, so only the total is published
+        return {"k": k, "by": by, "total_only": True, "groups": [], "without_voters": [], "paper": True}
     for branch_id, key, count in rows:
         code = codes.get(branch_id)
-        if code is None:  # pragma: no cover - every paper comes from a roll entry
+        if code is None:  # pragma: no cover - every online paper comes from a roll entry
             continue
         voters[code] += count
         for option, n in _first_counts(ballot, key, count).items():
@@ -918,7 +925,7 @@ def _breakdown(ballot: Ballot, rows: list[tuple[int | None, str, int]]) -> dict[
 
     return {
         "k": result.k,
-        "by": "first_preference" if ballot.is_ranked else ("approvals" if approval else "choice"),
+        "by": by,
         "total_only": result.total_only,
         "groups": [group(g) for g in result.groups],
         "without_voters": list(result.without_voters),
@@ -1141,6 +1148,8 @@ def annul_ballot(ballot: Ballot, reason: str, *, actor, now: dt.datetime | None 
     if was_open and ballot.is_secret:
         _rewrite_box(ballot)  # the box never keeps the casting order nor the branches
     ballot.mark_annulled(now, reason)
+    # paper ballots being entered are of no use any more and must not outlive the box's shuffle
+    db.session.execute(delete(PaperBallot).where(PaperBallot.ballot_id == ballot.id))
     db.session.flush()
     _record("annulled", ballot, actor, reason=reason, was=BallotState.open.value if was_open else "closed")
     outcome = (ballot.result or {}).get("proposal") or {}

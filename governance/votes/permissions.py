@@ -26,7 +26,8 @@ from typing import Any
 from governance.accounts.models import Role
 from governance.core.db_types import utcnow
 from governance.proposals.models import Proposal, ProposalState
-from governance.votes.models import Ballot, ElectorateKind, ResultVisibility
+from governance.extensions import db
+from governance.votes.models import Ballot, BallotTeller, ElectorateKind, ResultVisibility
 from governance.workgroups.models import Workgroup, WorkgroupMembership
 from governance.workgroups.permissions import can_manage_workgroup, can_view_workgroup
 
@@ -141,7 +142,9 @@ def can_create_ballot_from_proposal(account: Any, proposal: Proposal,
 
 # --- seeing ----------------------------------------------------------------------------------------
 def can_view_ballot(account: Any, ballot: Ballot, membership: WorkgroupMembership | None = None, *,
-                    on_roll: bool = False) -> bool:
+                    on_roll: bool = False, is_teller: bool | None = None) -> bool:
+    """``is_teller``: whether the account is one of the ballot's tellers, when the caller knows (lists ask once for
+    all their ballots); None: looked up when it matters."""
     if not _signed_in(account):
         return False
     if can_manage_ballot(account, ballot, membership):
@@ -151,14 +154,23 @@ def can_view_ballot(account: Any, ballot: Ballot, membership: WorkgroupMembershi
     if on_roll or _is_global_staff(account):
         return True
     if ballot.electorate_kind == ElectorateKind.workgroup.value and ballot.workgroup is not None:
-        return can_view_workgroup(account, ballot.workgroup)
-    scope = scope_branch_ids(ballot)
-    if scope is None:
-        return True
-    member = getattr(account, "member", None)
-    if member is not None and member.branch_id in scope:
-        return True
-    return bool(scope & _staff_branch_ids(account))
+        if can_view_workgroup(account, ballot.workgroup):
+            return True
+    else:
+        scope = scope_branch_ids(ballot)
+        if scope is None:
+            return True
+        member = getattr(account, "member", None)
+        if member is not None and member.branch_id in scope:
+            return True
+        if scope & _staff_branch_ids(account):
+            return True
+    return _is_teller(account, ballot) if is_teller is None else is_teller
+
+
+def _is_teller(account: Any, ballot: Ballot) -> bool:
+    """Designated to check members off and enter the paper ballots of this ballot (they see its page)."""
+    return db.session.get(BallotTeller, (ballot.id, account.id)) is not None
 
 
 def can_cast_vote(account: Any, ballot: Ballot, *, on_roll: bool, now: dt.datetime | None = None) -> bool:

@@ -19,6 +19,7 @@ from governance.votes.models import (
     Ballot,
     BallotExtension,
     BallotState,
+    BallotTeller,
     BoxEntry,
     ElectorateKind,
     OpenVote,
@@ -116,8 +117,11 @@ def visible_ballots(account: Any, *, state: str | None = None, limit: int = 200)
     if member is not None and ballots:
         on_roll = set(db.session.execute(select(RollEntry.ballot_id).where(
             RollEntry.member_id == member.id, RollEntry.ballot_id.in_([b.id for b in ballots]))).scalars())
+    teller_of = set(db.session.execute(select(BallotTeller.ballot_id).where(
+        BallotTeller.account_id == account.id, BallotTeller.ballot_id.in_([b.id for b in ballots]))).scalars()) \
+        if ballots else set()
     visible = [b for b in ballots if permissions.can_view_ballot(account, b, memberships.get(b.workgroup_id),
-                                                                  on_roll=b.id in on_roll)]
+                                                                  on_roll=b.id in on_roll, is_teller=b.id in teller_of)]
     return visible[:limit]
 
 
