@@ -76,6 +76,7 @@ def _import_models() -> None:
     import governance.proposals.models  # noqa: F401
     import governance.search.models  # noqa: F401  (turns indexing on)
     import governance.votes.models  # noqa: F401
+    import governance.votes.paper  # noqa: F401  (registers the paper ballots' close check and after-close hook)
     import governance.workgroups.models  # noqa: F401
 
 
@@ -84,10 +85,12 @@ def _register_blueprints(app: Flask) -> None:
     from governance.assemblies.views import bp as assemblies_bp
     from governance.assemblies.session_views import bp as assembly_session_bp
     from governance.core.views import bp as core_bp
+    from governance.elections.views import bp as elections_bp
     from governance.members.views import bp as members_bp
     from governance.notifications.views import bp as notifications_bp
     from governance.proposals.views import bp as proposals_bp
     from governance.search.views import bp as search_bp
+    from governance.votes.paper_views import bp as ballot_paper_bp
     from governance.votes.views import bp as votes_bp
     from governance.workgroups.views import bp as workgroups_bp
 
@@ -101,7 +104,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(votes_bp, url_prefix="/ballots")
     app.register_blueprint(assemblies_bp, url_prefix="/assemblies")
     app.register_blueprint(assembly_session_bp, url_prefix="/assemblies")
-    app.register_blueprint(__import__("governance.elections.views", fromlist=["bp"]).bp, url_prefix="/boards")
+    app.register_blueprint(elections_bp, url_prefix="/boards")
+    app.register_blueprint(ballot_paper_bp, url_prefix="/ballots")
 
     from governance.members import home as members_home
     from governance.notifications import home as notifications_home

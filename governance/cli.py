@@ -205,6 +205,7 @@ def _add_feature_commands() -> None:
     """Each feature package brings its own group; commands that act across layers are attached here."""
     from governance.accounts.cli import invite_command
     from governance.assemblies.cli import assemblies_cli
+    from governance.elections.cli import elections_cli
     from governance.members.cli import members_cli
     from governance.notifications.cli import notifications_cli
     from governance.search.cli import search_cli
@@ -216,6 +217,7 @@ def _add_feature_commands() -> None:
     governance_cli.add_command(search_cli)  # flask governance search reindex
     governance_cli.add_command(votes_cli)  # flask governance votes count
     governance_cli.add_command(assemblies_cli)  # flask governance assemblies convene / letters
+    governance_cli.add_command(elections_cli)  # flask governance elections tick / warn
 
 
 _add_feature_commands()

@@ -170,11 +170,14 @@ def load_demo(seed: int = 2026) -> dict[str, int]:
     from governance.assemblies.demo import load_assemblies
 
     assemblies = load_assemblies(admin, members)
+    from governance.elections.demo import load_elections
+
+    elections = load_elections(admin, members)
     audit.record("demo.loaded", actor=admin, branches=len(branches), members=sum(map(len, members.values())))
     db.session.flush()
     return {"branches": len(branches), "members": sum(map(len, members.values())), "accounts": accounts,
             "workgroups": workgroups, "proposals": proposals, "ballots": ballots,
-            "assemblies": assemblies["assemblies"], "petitions": assemblies["petitions"]}
+            "assemblies": assemblies["assemblies"], "petitions": assemblies["petitions"], **elections}
 
 
 # --- workgroups ------------------------------------------------------------------------------------

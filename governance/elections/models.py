@@ -21,7 +21,7 @@ the group's board) with an ``eligible_statuses`` status, optionally joined on or
 Timeline (``state``, CHECK constraint):
 
     draft → call_open → list_frozen → voting → counted → confirmed
-      (any state before ``counted`` → cancelled, with a reason)
+      (any state before ``confirmed`` → cancelled, with a reason; a counted one only when its ballot was annulled)
 
 * ``call_open``: members of the electorate who meet the eligibility rules submit candidacies until
   ``candidacy_deadline``; they may withdraw until then. Eligibility: a status in ``eligible_statuses``, a
@@ -102,8 +102,9 @@ TRANSITIONS: dict[ElectionState, frozenset[ElectionState]] = {
     ElectionState.voting: frozenset({ElectionState.list_frozen}),
     ElectionState.counted: frozenset({ElectionState.voting}),
     ElectionState.confirmed: frozenset({ElectionState.counted}),
+    # a counted election whose ballot was annulled can only be cancelled
     ElectionState.cancelled: frozenset({ElectionState.draft, ElectionState.call_open,
-                                        ElectionState.list_frozen, ElectionState.voting}),
+                                        ElectionState.list_frozen, ElectionState.voting, ElectionState.counted}),
 }
 
 
@@ -140,7 +141,7 @@ class Gender(LabelledEnum):
 class CandidacyState(LabelledEnum):
     # i18n: states of a candidacy
     submitted = "submitted", _l("Submitted")
-    accepted = "accepted", _l("Accepted")
+    accepted = "accepted", lazy_pgettext("candidacy state", "Accepted")
     refused = "refused", _l("Refused")
     withdrawn = "withdrawn", _l("Withdrawn")
 

@@ -241,6 +241,9 @@ def _add_rounds(view: ResultView, ballot: Ballot, count: dict[str, Any]) -> None
                 text = _("Surplus of %(name)s transferred.", name=name)
             elif action == "exclusion":
                 text = _("%(name)s is excluded.", name=name)
+            elif action == "constraint_exclusion":
+                text = _("Excluded to meet the balanced representation rules: %(names)s.",
+                         names=", ".join(str(labels.get(c, c)) for c in data.get("excluded") or ()))
             else:
                 text = _("First preferences counted.")
             elected = [str(labels.get(c, c)) for c in data.get("elected") or ()]

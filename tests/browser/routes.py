@@ -110,6 +110,40 @@ FORM_STATES.update({
     "search-too-short": (("member",), _search("a"), 400),
 })
 
+def _follow(page, *selectors: str):
+    """Click, in turn, the first link matching each CSS selector (ids differ from one demo load to another)."""
+    for selector in selectors:
+        with page.expect_navigation():
+            page.locator(selector).first.click()
+
+
+def _stand_with_an_empty_statement(page):
+    """The member persona opens the election in its call for candidates from the home page and sends the candidacy
+    form without a statement."""
+    page.goto("/")
+    _follow(page, "main a[href*='/boards/elections/']", "main a[href$='/candidacy']")
+    with page.expect_navigation() as navigation:
+        page.locator("main form [type=submit]").first.click()
+    return navigation.value
+
+
+def _plan_an_election_without_a_title(page):
+    """The administrator opens the first board's "plan an election" form and sends it with its title emptied."""
+    page.goto("/boards/")
+    _follow(page, "main table a[href*='/boards/']", "main a[href$='/elections/new']")
+    for field in page.locator("main form input[id^=title_]").all():
+        if field.is_visible():
+            field.fill("")
+    with page.expect_navigation() as navigation:
+        page.locator("main form [type=submit]").first.click()
+    return navigation.value
+
+
+FORM_STATES.update({
+    "election-candidacy-sent-empty": (("member",), _stand_with_an_empty_statement, 422),
+    "election-create-sent-without-title": (("admin",), _plan_an_election_without_a_title, 422),
+})
+
 #: the member persona (a member of Belgium with an account)
 MEMBER_EMAIL = "an.peeters@demo.coop"
 
@@ -243,6 +277,57 @@ class DemoObjects:
         return self.session.execute(select(Petition).where(Petition.branch_id.is_(None))
                                     .order_by(Petition.id).limit(1)).scalar_one()
 
+    # --- boards and board elections (governance/elections/demo.py) ---
+    def _board(self, branch_code: str | None):
+        from governance.elections.models import Board
+        from governance.members.models import Branch
+
+        if branch_code is None:
+            return self.session.execute(select(Board).where(Board.branch_id.is_(None))).scalar_one()
+        return self.session.execute(select(Board).join(Branch, Branch.id == Board.branch_id)
+                                    .where(Branch.code == branch_code)).scalar_one()
+
+    @cached_property
+    def board(self):
+        """The board of Belgium: directors (two terms end within the warning period), past mandates, and its
+        election in its call for candidates."""
+        return self._board("BE")
+
+    @cached_property
+    def mandate(self):
+        """A current mandate on the board of Belgium (its managers may end it)."""
+        from governance.elections import queries
+
+        return queries.current_mandates(self.board, __import__("datetime").date.today())[0]
+
+    def _election(self, state: str):
+        from governance.elections.models import Election
+
+        return self.session.execute(select(Election).where(Election.state == state)
+                                    .order_by(Election.id).limit(1)).scalar_one()
+
+    @cached_property
+    def election(self):
+        """Belgium's election in its call for candidates: two candidacies; the member persona may stand."""
+        return self._election("call_open")
+
+    @cached_property
+    def draft_election(self):
+        """France's draft election (only its board's managers see it)."""
+        return self._election("draft")
+
+    @cached_property
+    def confirmed_election(self):
+        """The group's confirmed election: its result page shows the STV stages and the gender rule's effect."""
+        return self._election("confirmed")
+
+    @cached_property
+    def candidacy(self):
+        from governance.elections.models import Candidacy
+
+        return self.session.execute(select(Candidacy).where(Candidacy.election_id == self.election.id)
+                                    .order_by(Candidacy.id).limit(1)).scalar_one()
+
     def _issued_token(self, action) -> str:
         """The raw token (as in the emailed link) that ``action`` makes with ``tokens.new_token()``."""
         import pytest
@@ -319,6 +404,16 @@ ARGUMENTS: dict[str, Callable[[DemoObjects], object]] = {
     # tested in tests/assemblies/test_session_views.py)
     "assembly_session.receipts_list:item_id": lambda demo: demo.agenda_item.id,
     "petition_id": lambda demo: demo.petition.id,
+    # boards and board elections
+    "board_id": lambda demo: demo.board.id,
+    "mandate_id": lambda demo: demo.mandate.id,
+    "election_id": lambda demo: demo.election.id,
+    "candidacy_id": lambda demo: demo.candidacy.id,
+    "elections.edit_election:election_id": lambda demo: demo.draft_election.id,
+    "elections.open_call:election_id": lambda demo: demo.draft_election.id,
+    "elections.result:election_id": lambda demo: demo.confirmed_election.id,
+    # paper ballots: the tellers' pages of the open demo ballot; paper number 1 (none entered: 404)
+    "ballot_paper.compare:number": lambda demo: 1,
     "accounts.reset_password:token": lambda demo: demo.password_reset_token,
     "accounts.accept_invitation:token": lambda demo: demo.invitation_token,
 }

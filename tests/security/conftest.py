@@ -5,8 +5,9 @@ Two data sets:
 - ``world``: built with the factories of the other test packages, two branches (Belgium, France) and objects
   restricted to Belgium, one of each kind that exists today (a workgroup, proposals, a comment, an amendment, a
   translation, ballots in every state, a notification, register entries, general assemblies (convened, draft,
-  closed with draft minutes) with their agenda, document, roles and registration, a petition), plus French
-  attackers. Its
+  closed with draft minutes) with their agenda, document, roles and registration, a petition, the board of
+  Belgium with a mandate, its election in its call for candidates with a candidacy and a draft election), plus
+  French attackers. Its
   ``url_args`` fills the URL arguments of any route of ``app.url_map`` with these Belgian objects.
 - ``demo``: the demo data (``governance.demo.load_demo``), with the URL resolver of the browser crawl
   (``tests/browser/routes.py``), for the walks over every GET route.
@@ -50,6 +51,14 @@ PUBLIC_ENDPOINTS = {
     "accounts.reset_password": "the emailed reset link (its token is the credential)",
     "accounts.accept_invitation": "the emailed invitation link (its token is the credential)",
     "accounts.claim": "asking for an account link as a member in the register",
+}
+
+
+#: object routes that every signed-in account may read, whatever its branch (left out of the cross-branch walk of
+#: test_object_access.py): endpoint → the reason
+PUBLIC_OBJECT_PAGES = {
+    "elections.board": "a board's page (its directors, past mandates and elections) is public to every signed-in "
+                       "account (issue 7); its management pages answer 403",
 }
 
 
@@ -165,6 +174,7 @@ def world(db, app, be, fr, group, write, mship, member_account, create_member, c
                                     facilitators=[w.fr_facilitator], members=[w.fr_member])
     w.be_outsider = member_account(be)  # a Belgian member, in no workgroup
     _add_assemblies(w, db, be, admin, member_account, make_assembly, add_item, add_resolution, convene, force_state)
+    _add_elections(w, db, be, admin)
     db.session.commit()
     w.url_args = _world_resolver(w)
     return w
@@ -211,6 +221,38 @@ def _add_assemblies(w, db, be, admin, member_account, make_assembly, add_item, a
     db.session.flush()
 
 
+def _add_elections(w, db, be, admin):
+    """The board of Belgium (a current mandate), its election in its call for candidates (a candidacy of a Belgian
+    member) and a draft election (only the board's managers see it)."""
+    import datetime as dt
+
+    from governance.core.db_types import utcnow
+    from governance.elections import operations as election_ops
+
+    now = utcnow()
+    today = dt.date.today()
+    w.be_board = election_ops.create_board(actor=admin, branch=be, seats=5, term_years=3)
+    w.mandate = election_ops.add_mandate(w.be_board, w.facilitator.member, actor=admin,
+                                         starts_on=today - dt.timedelta(days=300),
+                                         ends_on=today + dt.timedelta(days=60), origin="appointment")
+
+    def election(title: str):
+        return election_ops.create_election(
+            w.be_board, actor=admin, titles={"en": title, "nl": f"{title} (nl)", "fr": f"{title} (fr)"},
+            original_language="en", seats=2, candidacy_opens_at=now - dt.timedelta(days=1),
+            candidacy_deadline=now + dt.timedelta(days=10), voting_opens_at=now + dt.timedelta(days=12),
+            voting_closes_at=now + dt.timedelta(days=20), term_starts_on=today + dt.timedelta(days=60),
+            term_ends_on=today + dt.timedelta(days=60 + 3 * 365), now=now)
+
+    w.election = election("Belgian board election")
+    election_ops.open_call(w.election, actor=admin, now=now)
+    w.candidacy = election_ops.submit_candidacy(
+        w.election, w.commenter.member, actor=w.commenter, statements={"en": "A Belgian statement."},
+        profiles={"en": "A Belgian profile."}, original_language="en", now=now)
+    w.draft_election = election("Belgian draft election")
+    db.session.flush()
+
+
 def _world_resolver(w):
     """``url_args(rule)`` → URL values pointing at the world's Belgian objects (None: not an object route)."""
     by_name = {
@@ -229,6 +271,10 @@ def _world_resolver(w):
         "document_id": lambda: w.document.id,
         "role_id": lambda: w.chair_role.id,
         "petition_id": lambda: w.petition.id,
+        "board_id": lambda: w.be_board.id,
+        "mandate_id": lambda: w.mandate.id,
+        "election_id": lambda: w.election.id,
+        "candidacy_id": lambda: w.candidacy.id,
     }
     draft = lambda: w.draft_assembly.id  # noqa: E731
     closed = lambda: w.closed_assembly.id  # noqa: E731
@@ -260,6 +306,13 @@ def _world_resolver(w):
         **{f"assembly_session.{endpoint}:assembly_id": closed
            for endpoint in ("minutes", "generate_minutes", "approve_minutes", "publish_minutes", "edit_minutes",
                             "minutes_html", "minutes_pdf")},
+        # board elections: a draft's definition and opening; the rest on the election in its call for candidates
+        "elections.edit_election:election_id": lambda: w.draft_election.id,
+        "elections.open_call:election_id": lambda: w.draft_election.id,
+        # paper ballots (tellers) of the open Belgian ballot: paper number 1, a Belgian account as the teller
+        "ballot_paper.compare:number": lambda: 1,
+        "ballot_paper.withdraw:number": lambda: 1,
+        "ballot_paper.remove:account_id": lambda: w.be_teller.id,
         "assembly_session.minutes_html:language": lambda: w.minutes_language,
         "assembly_session.minutes_pdf:language": lambda: w.minutes_language,
     }

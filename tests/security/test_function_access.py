@@ -83,12 +83,16 @@ STAFF_ONLY = {
     "assembly_session.edit_minutes": "the secretary",
     "assembly_session.approve_minutes": "the chair and the secretary",
     "assembly_session.publish_minutes": "the chair and the secretary",
+    # board elections: the board's managers (administrators, secretaries; for a branch's board its board members)
+    **{f"elections.{endpoint}": "the board's managers" for endpoint in (
+        "create_board", "settings", "add_mandate", "end_mandate", "create_election", "edit_election", "constraints", "open_call",
+        "cancel", "freeze", "open_voting", "confirm", "review", "review_candidacy")},
 }
 
 #: the world's draft ballot and draft assembly are invisible to members: their pages answer 404
 HIDDEN_FROM_MEMBERS = {"votes.edit", "votes.open_ballot", "votes.delete", "assemblies.edit", "assemblies.delete",
                        "assemblies.add_item", "assemblies.edit_item", "assemblies.delete_item",
-                       "assemblies.move_item"}
+                       "assemblies.move_item", "elections.edit_election", "elections.open_call"}
 
 ADMINISTRATORS_ONLY = {"accounts.roles", "accounts.roles_account", "accounts.roles_grant", "accounts.roles_revoke",
                        "members.branch_new", "members.branch_edit"}
