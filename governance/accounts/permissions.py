@@ -63,6 +63,30 @@ def _signed_in(account: Any) -> bool:
     return account is not None and getattr(account, "is_authenticated", False) and hasattr(account, "roles")
 
 
+# --- staff roles, shared by the features' permissions ----------------------------------------------
+#: global roles that manage and see everything of the features built on the register
+GLOBAL_STAFF_ROLES = frozenset({Role.admin.value, Role.secretary.value})
+#: roles that, held in a branch, manage that branch's ballots, assemblies and board
+BRANCH_STAFF_ROLES = frozenset({Role.admin.value, Role.secretary.value, Role.board_member.value})
+
+
+def signed_in(account: Any) -> bool:
+    """A signed-in, enabled account (anonymous visitors and disabled accounts are refused everything)."""
+    return _signed_in(account) and account.is_enabled
+
+
+def is_global_staff(account: Any) -> bool:
+    """An administrator or secretary of the whole cooperative."""
+    return any(a.role in GLOBAL_STAFF_ROLES and a.branch_id is None for a in account.roles)
+
+
+def staff_branch_ids(account: Any) -> set[int]:
+    """The branches in which the account is an administrator, secretary or board member."""
+    if not signed_in(account):
+        return set()
+    return {a.branch_id for a in account.roles if a.role in BRANCH_STAFF_ROLES and a.branch_id is not None}
+
+
 def invite_branch_ids(account: Any, *, bulk: bool = False) -> set[int] | None:
     """The branches whose members the account may invite: None for every branch, else a (possibly empty) set.
 

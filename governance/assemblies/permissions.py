@@ -16,29 +16,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from governance.accounts.models import Role
+from governance.accounts.permissions import is_global_staff as _is_global_staff
+from governance.accounts.permissions import signed_in as _signed_in
+from governance.accounts.permissions import staff_branch_ids  # noqa: F401  (re-exported)
 from governance.assemblies.models import Assembly, Petition, PetitionState
 from governance.members.models import MemberStatus
 from governance.votes.permissions import manages_branches
 
-_GLOBAL_ROLES = frozenset({Role.admin.value, Role.secretary.value})
-_BRANCH_STAFF_ROLES = frozenset({Role.admin.value, Role.secretary.value, Role.board_member.value})
-
-
-def _signed_in(account: Any) -> bool:
-    return (account is not None and getattr(account, "is_authenticated", False) and hasattr(account, "roles")
-            and account.is_enabled)
-
-
-def _is_global_staff(account: Any) -> bool:
-    return any(a.role in _GLOBAL_ROLES and a.branch_id is None for a in account.roles)
-
-
-def staff_branch_ids(account: Any) -> set[int]:
-    """The branches in which the account is an administrator, secretary or board member."""
-    if not _signed_in(account):
-        return set()
-    return {a.branch_id for a in account.roles if a.role in _BRANCH_STAFF_ROLES and a.branch_id is not None}
 
 
 # --- assemblies ------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from governance.core.clitools import id_list, parse_now
 from governance.elections.models import EXPIRY_WARNING_MONTHS
 
 
@@ -18,20 +19,6 @@ def elections_cli():
     """Boards and board elections: scheduler and warnings."""
 
 
-def _parse_now(value: str | None):
-    import datetime as dt
-
-    if not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO date and time", param_hint="--now") from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.timezone.utc)
-
-
-def _ids(values) -> str:
-    return ", ".join(str(v) for v in values) or "none"
 
 
 def _request_context():
@@ -51,9 +38,9 @@ def tick_command(now_text: str | None):
     from governance.extensions import db
 
     with _request_context():
-        report = tick(_parse_now(now_text))
+        report = tick(parse_now(now_text))
     db.session.commit()
-    click.echo(f"voting opened: {_ids(report.opened)}; counted: {_ids(report.counted)}")
+    click.echo(f"voting opened: {id_list(report.opened)}; counted: {id_list(report.counted)}")
     for election_id, reason in report.failed:
         click.echo(f"election {election_id} not changed: {reason}", err=True)
 
@@ -70,6 +57,6 @@ def warn_command(now_text: str | None, months: int):
     from governance.extensions import db
 
     with _request_context():
-        warned = warn_expiring_mandates(now=_parse_now(now_text), months=months)
+        warned = warn_expiring_mandates(now=parse_now(now_text), months=months)
     db.session.commit()
-    click.echo(f"mandates warned of: {_ids(warned)}")
+    click.echo(f"mandates warned of: {id_list(warned)}")

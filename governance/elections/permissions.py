@@ -18,26 +18,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from governance.accounts.models import Role
+from governance.accounts.permissions import is_global_staff as _is_global_staff
+from governance.accounts.permissions import signed_in as _signed_in
+from governance.accounts.permissions import staff_branch_ids as _staff_branch_ids
 from governance.core.db_types import utcnow
 from governance.elections.models import Board, Election, ElectionState
 from governance.votes.permissions import manages_branches
-
-_GLOBAL_ROLES = frozenset({Role.admin.value, Role.secretary.value})
-_BRANCH_STAFF_ROLES = frozenset({Role.admin.value, Role.secretary.value, Role.board_member.value})
-
-
-def _signed_in(account: Any) -> bool:
-    return (account is not None and getattr(account, "is_authenticated", False) and hasattr(account, "roles")
-            and account.is_enabled)
-
-
-def _is_global_staff(account: Any) -> bool:
-    return any(a.role in _GLOBAL_ROLES and a.branch_id is None for a in account.roles)
-
-
-def _staff_branch_ids(account: Any) -> set[int]:
-    return {a.branch_id for a in account.roles if a.role in _BRANCH_STAFF_ROLES and a.branch_id is not None}
 
 
 def can_manage_board(account: Any, board: Board) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from governance.core.clitools import id_list, parse_now
 from governance.votes.methods import METHODS, CountError, LotRequired, count_ballot
 from governance.votes.methods.files import read_blt, read_choices_csv
 from governance.votes.methods.yna import OPTIONS as YNA_OPTIONS
@@ -75,20 +76,6 @@ def count_command(file: Path, method: str, seats: int | None, max_choices: int |
 
 
 # --- the scheduler and recounts (these need the database) -------------------------------------------
-def _parse_now(value: str | None):
-    import datetime as dt
-
-    if not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO date and time", param_hint="--now") from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.timezone.utc)
-
-
-def _ids(values) -> str:
-    return ", ".join(str(v) for v in values) or "none"
 
 
 @votes_cli.command("tick")
@@ -103,9 +90,9 @@ def tick_command(now_text: str | None):
     from governance.extensions import db
     from governance.votes.operations import tick
 
-    report = tick(_parse_now(now_text))
+    report = tick(parse_now(now_text))
     db.session.commit()
-    click.echo(f"opened: {_ids(report.opened)}; closed: {_ids(report.closed)}; reminded: {_ids(report.reminded)}")
+    click.echo(f"opened: {id_list(report.opened)}; closed: {id_list(report.closed)}; reminded: {id_list(report.reminded)}")
     for ballot_id, reason in report.failed:
         click.echo(f"ballot {ballot_id} not changed: {reason}", err=True)
 

@@ -23,7 +23,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from governance.accounts.models import Role
+from governance.accounts.permissions import is_global_staff as _is_global_staff
+from governance.accounts.permissions import signed_in as _signed_in
+from governance.accounts.permissions import staff_branch_ids as _staff_branch_ids
 from governance.core.db_types import utcnow
 from governance.proposals.models import Proposal, ProposalState
 from governance.extensions import db
@@ -31,23 +33,6 @@ from governance.votes.models import Ballot, BallotTeller, ElectorateKind, Result
 from governance.workgroups.models import Workgroup, WorkgroupMembership
 from governance.workgroups.permissions import can_manage_workgroup, can_view_workgroup
 
-#: global roles that manage and see every ballot
-_GLOBAL_ROLES = frozenset({Role.admin.value, Role.secretary.value})
-#: roles that, held in a branch, manage the ballots whose every branch they hold one in
-_BRANCH_MANAGER_ROLES = frozenset({Role.admin.value, Role.secretary.value, Role.board_member.value})
-
-
-def _signed_in(account: Any) -> bool:
-    return (account is not None and getattr(account, "is_authenticated", False) and hasattr(account, "roles")
-            and account.is_enabled)
-
-
-def _is_global_staff(account: Any) -> bool:
-    return any(a.role in _GLOBAL_ROLES and a.branch_id is None for a in account.roles)
-
-
-def _staff_branch_ids(account: Any) -> set[int]:
-    return {a.branch_id for a in account.roles if a.role in _BRANCH_MANAGER_ROLES and a.branch_id is not None}
 
 
 def scope_branch_ids(ballot: Ballot) -> set[int] | None:
