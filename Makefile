@@ -10,12 +10,14 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test install catalogs translations db demo node-deps browser-deps bench clean help
+.PHONY: run test install catalogs translations db demo node-deps browser-deps wrk-deps bench bench-smoke clean help
 
 help:
 	@echo "make run           set up and serve the portal with demo data on http://$(HOST):$(PORT)"
 	@echo "make test          set up and run the whole test suite"
 	@echo "make translations  extract messages and update the nl, fr, en, de catalogs"
+	@echo "make bench         generate the benchmark data if missing and measure the portal against its ceiling"
+	@echo "make bench-smoke   the same at a tiny scale, in seconds (CI runs it)"
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,6 +68,28 @@ browser-deps:
 
 test: install catalogs node-deps browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Debian's wrk, the HTTP load generator of the benchmark, when missing and we may install it
+wrk-deps:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing wrk from Debian"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null; \
+	  else echo "wrk is missing and cannot be installed here (apt-get install wrk)"; exit 1; fi; }
+
+# the benchmark's own packages (the open-source counting libraries it compares with)
+$(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test,bench]'
+	touch $@
+
+# Both need PostgreSQL on 127.0.0.1:5432. BENCH_ARGS: e.g. "--scale 0.1 --rounds 3 --duration 10 --database sqlite"
+BENCH_ARGS ?=
+bench: $(VENV)/.bench-installed catalogs wrk-deps
+	$(BIN)/python -m benchmarks.run --database both --scale 1 $(BENCH_ARGS)
+
+# the smoke run needs no "bench" extra: without the counting libraries it reports their comparisons as skipped
+bench-smoke: install catalogs wrk-deps
+	$(BIN)/python -m benchmarks.run --smoke --database both
 
 clean:
 	rm -rf $(VENV) node_modules instance/governance.db* .pytest_cache

@@ -804,8 +804,9 @@ def send_convocation(assembly: Assembly, *, actor, now: dt.datetime | None = Non
                      "modified_dt": now})
     table = ConvocationDelivery.__table__
     for start in range(0, len(rows), _INSERT_CHUNK):
-        # one multi-row INSERT per chunk (12 values a row: well under SQLite's and PostgreSQL's limits)
-        db.session.execute(insert(table).values(rows[start:start + _INSERT_CHUNK]))
+        # one executemany per chunk: the statement is compiled once (a multi-row VALUES is compiled anew for
+        # every chunk, which took 40 % of a 35,000-member convocation)
+        db.session.execute(insert(table), rows[start:start + _INSERT_CHUNK])
     assembly.mark_convened(now, getattr(actor, "id", None))
     db.session.flush()
     counts = ConvocationCounts(emails=len(emails), letters=len(letters))

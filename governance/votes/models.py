@@ -561,6 +561,8 @@ class RollEntry(db.Model):
     __tablename__ = "ballot_roll_entries"
     __table_args__ = (
         Index("ix_ballot_roll_entries_member", "member_id"),
+        # the per-branch breakdown counts the roll by branch (an index-only scan)
+        Index("ix_ballot_roll_entries_ballot_branch", "ballot_id", "branch_id"),
     )
 
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"), primary_key=True)
@@ -605,6 +607,8 @@ class BoxEntry(db.Model):
     __tablename__ = "ballot_box"
     __table_args__ = (
         Index("ix_ballot_box_ballot_choice", "ballot_id", "choice_key"),
+        # the count groups the box by branch and choice (an index-only scan)
+        Index("ix_ballot_box_ballot_branch_choice", "ballot_id", "branch_id", "choice_key"),
         {"sqlite_with_rowid": False},
     )
 
@@ -688,7 +692,7 @@ PAPER_STATE_LABELS = {
     # i18n: states of a paper ballot being entered by tellers
     PaperState.pending: _l("Waiting for its second entry"),
     PaperState.mismatch: _l("Entries differ"),
-    PaperState.accepted: _l("Accepted"),
+    PaperState.accepted: lazy_pgettext("paper ballot state", "Accepted"),
 }
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: the data generator and the performance suite (see README.md)."""
