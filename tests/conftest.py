@@ -48,6 +48,25 @@ def make_settings(database_url: str, tmp_dir: Path, **overrides) -> dict:
     return settings
 
 
+#: test modules that touch no database (the counting methods are pure functions): marked ``no_database`` so that
+#: the PostgreSQL run of CI (``-m 'not no_database'``) does not repeat them
+NO_DATABASE_MODULES = (
+    "tests/properties/test_methods_properties.py",
+    "tests/votes/test_decision.py",
+    "tests/votes/test_disclosure.py",
+    "tests/votes/test_methods_",
+    "tests/votes/test_stv_constraints.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    root = Path(str(config.rootpath))
+    for item in items:
+        path = Path(str(item.fspath)).relative_to(root).as_posix()
+        if path.startswith(NO_DATABASE_MODULES):
+            item.add_marker(pytest.mark.no_database)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def fast_password_hashing():
     """Argon2 with its production cost makes every test account slow; the scheme stays the same."""
