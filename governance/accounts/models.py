@@ -10,48 +10,28 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Uniq
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from governance.core.db_types import utcnow
+from governance.core.enums import LabelledEnum
 from governance.extensions import db
 from governance.members.models import Branch, Member
 
 
-class Role(str, enum.Enum):
-    admin = "admin"
-    secretary = "secretary"
-    board_member = "board_member"
-    facilitator = "facilitator"
+class Role(LabelledEnum):
+    admin = "admin", _l("Administrator")
+    secretary = "secretary", _l("Secretary")
+    board_member = "board_member", _l("Board member")
+    facilitator = "facilitator", _l("Facilitator")
 
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
-
-
-ROLE_LABELS = {
-    Role.admin: _l("Administrator"),
-    Role.secretary: _l("Secretary"),
-    Role.board_member: _l("Board member"),
-    Role.facilitator: _l("Facilitator"),
-}
 
 _ROLE_SQL = ", ".join(f"'{r.value}'" for r in Role)
 
 
-class DigestFrequency(str, enum.Enum):
+class DigestFrequency(LabelledEnum):
     """How often a member receives the email summary of their unread notifications."""
 
-    none = "none"
-    daily = "daily"
-    weekly = "weekly"
+    none = "none", _l("Never: I read them on the portal")
+    daily = "daily", _l("Once a day")
+    weekly = "weekly", _l("Once a week")
 
-    @property
-    def label(self) -> str:
-        return str(DIGEST_LABELS[self])
-
-
-DIGEST_LABELS = {
-    DigestFrequency.none: _l("Never: I read them on the portal"),
-    DigestFrequency.daily: _l("Once a day"),
-    DigestFrequency.weekly: _l("Once a week"),
-}
 
 _DIGEST_SQL = ", ".join(f"'{d.value}'" for d in DigestFrequency)
 

@@ -93,6 +93,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from governance.core.db_types import MutableJSONDict, MutableJSONList, utcnow
+from governance.core.enums import LabelledEnum
 from governance.core.errors import Conflict
 from governance.accounts.models import Account
 from governance.core.i18n import LocalText, pick_text
@@ -112,42 +113,20 @@ def _sql_values(values: Iterable[enum.Enum]) -> str:
 
 
 # --- enumerations ----------------------------------------------------------------------------------
-class AssemblyKind(str, enum.Enum):
-    ordinary = "ordinary"
-    extraordinary = "extraordinary"
-
-    @property
-    def label(self) -> str:
-        return str(KIND_LABELS[self])
-
-
-KIND_LABELS = {
+class AssemblyKind(LabelledEnum):
     # i18n: kinds of general assembly
-    AssemblyKind.ordinary: _l("Ordinary general assembly"),
-    AssemblyKind.extraordinary: _l("Extraordinary general assembly"),
-}
+    ordinary = "ordinary", _l("Ordinary general assembly")
+    extraordinary = "extraordinary", _l("Extraordinary general assembly")
 
 
-class AssemblyState(str, enum.Enum):
-    draft = "draft"
-    convened = "convened"
-    in_session = "in_session"
-    closed = "closed"
-    minutes_approved = "minutes_approved"
-
-    @property
-    def label(self) -> str:
-        return str(STATE_LABELS[self])
-
-
-STATE_LABELS = {
+class AssemblyState(LabelledEnum):
     # i18n: states of a general assembly
-    AssemblyState.draft: _l("Draft"),
-    AssemblyState.convened: _l("Convened"),
-    AssemblyState.in_session: _l("In session"),
-    AssemblyState.closed: lazy_pgettext("assembly state", "Closed"),
-    AssemblyState.minutes_approved: _l("Minutes approved"),
-}
+    draft = "draft", _l("Draft")
+    convened = "convened", _l("Convened")
+    in_session = "in_session", _l("In session")
+    closed = "closed", lazy_pgettext("assembly state", "Closed")
+    minutes_approved = "minutes_approved", _l("Minutes approved")
+
 
 #: target state → the states it can be reached from
 TRANSITIONS: dict[AssemblyState, frozenset[AssemblyState]] = {
@@ -162,165 +141,66 @@ class IllegalTransition(Conflict):
     default_message = _l("This assembly cannot go from “%(old)s” to “%(new)s”.")
 
 
-class AssemblyRoleKind(str, enum.Enum):
-    chair = "chair"
-    secretary = "secretary"
-    teller = "teller"
-    checkin_staff = "checkin_staff"
-
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
-
-
-ROLE_LABELS = {
+class AssemblyRoleKind(LabelledEnum):
     # i18n: roles at a general assembly
-    AssemblyRoleKind.chair: _l("Chair"),
-    AssemblyRoleKind.secretary: _l("Secretary of the assembly"),
-    AssemblyRoleKind.teller: _l("Teller"),
-    AssemblyRoleKind.checkin_staff: _l("Check-in staff"),
-}
+    chair = "chair", _l("Chair")
+    secretary = "secretary", _l("Secretary of the assembly")
+    teller = "teller", _l("Teller")
+    checkin_staff = "checkin_staff", _l("Check-in staff")
 
 
-class AgendaItemKind(str, enum.Enum):
-    information = "information"
-    discussion = "discussion"
-    resolution = "resolution"
-
-    @property
-    def label(self) -> str:
-        return str(ITEM_KIND_LABELS[self])
-
-
-ITEM_KIND_LABELS = {
+class AgendaItemKind(LabelledEnum):
     # i18n: kinds of agenda item
-    AgendaItemKind.information: _l("Information"),
-    AgendaItemKind.discussion: _l("Discussion"),
-    AgendaItemKind.resolution: _l("Resolution"),
-}
+    information = "information", _l("Information")
+    discussion = "discussion", _l("Discussion")
+    resolution = "resolution", _l("Resolution")
 
 
-class ResolutionKind(str, enum.Enum):
-    ordinary = "ordinary"
-    statute_change = "statute_change"
-
-    @property
-    def label(self) -> str:
-        return str(RESOLUTION_KIND_LABELS[self])
+class ResolutionKind(LabelledEnum):
+    ordinary = "ordinary", _l("Ordinary resolution")
+    statute_change = "statute_change", _l("Change of the statutes")
 
 
-RESOLUTION_KIND_LABELS = {
-    ResolutionKind.ordinary: _l("Ordinary resolution"),
-    ResolutionKind.statute_change: _l("Change of the statutes"),
-}
+class DeliveryChannel(LabelledEnum):
+    email = "email", _l("Email")
+    letter = "letter", _l("Letter")
 
 
-class DeliveryChannel(str, enum.Enum):
-    email = "email"
-    letter = "letter"
-
-    @property
-    def label(self) -> str:
-        return str(CHANNEL_LABELS[self])
-
-
-CHANNEL_LABELS = {
-    DeliveryChannel.email: _l("Email"),
-    DeliveryChannel.letter: _l("Letter"),
-}
-
-
-class DeliveryStatus(str, enum.Enum):
-    #: email handed to the outbox, not sent yet (also the outbox's "sending")
-    queued = "queued"
-    sent = "sent"
-    failed = "failed"
-    #: letter waiting for the letters' PDF
-    to_print = "to_print"
-    printed = "printed"
-
-    @property
-    def label(self) -> str:
-        return str(DELIVERY_STATUS_LABELS[self])
-
-
-DELIVERY_STATUS_LABELS = {
+class DeliveryStatus(LabelledEnum):
     # i18n: states of a convocation's delivery to one member
-    DeliveryStatus.queued: _l("Queued"),
-    DeliveryStatus.sent: _l("Sent"),
-    DeliveryStatus.failed: _l("Failed"),
-    DeliveryStatus.to_print: _l("Letter to print"),
-    DeliveryStatus.printed: _l("Letter printed"),
-}
+    #: email handed to the outbox, not sent yet (also the outbox's "sending")
+    queued = "queued", _l("Queued")
+    sent = "sent", _l("Sent")
+    failed = "failed", _l("Failed")
+    #: letter waiting for the letters' PDF
+    to_print = "to_print", _l("Letter to print")
+    printed = "printed", _l("Letter printed")
 
 
-class RegistrationMode(str, enum.Enum):
-    in_person = "in_person"
-    online = "online"
-    proxy = "proxy"
-
-    @property
-    def label(self) -> str:
-        return str(REGISTRATION_LABELS[self])
+class RegistrationMode(LabelledEnum):
+    in_person = "in_person", _l("In person")
+    online = "online", _l("Online")
+    proxy = "proxy", _l("By proxy")
 
 
-REGISTRATION_LABELS = {
-    RegistrationMode.in_person: _l("In person"),
-    RegistrationMode.online: _l("Online"),
-    RegistrationMode.proxy: _l("By proxy"),
-}
-
-
-class AttendanceMode(str, enum.Enum):
+class AttendanceMode(LabelledEnum):
     """Where a checked-in member is, and where a bound vote is cast: in the room or online."""
 
-    room = "room"
-    online = "online"
-
-    @property
-    def label(self) -> str:
-        return str(ATTENDANCE_LABELS[self])
+    room = "room", _l("In the room")
+    online = "online", _l("Online")
 
 
-ATTENDANCE_LABELS = {
-    AttendanceMode.room: _l("In the room"),
-    AttendanceMode.online: _l("Online"),
-}
+class MinutesState(LabelledEnum):
+    draft = "draft", _l("Draft")
+    approved = "approved", _l("Approved")
+    published = "published", _l("Published")
 
 
-class MinutesState(str, enum.Enum):
-    draft = "draft"
-    approved = "approved"
-    published = "published"
-
-    @property
-    def label(self) -> str:
-        return str(MINUTES_STATE_LABELS[self])
-
-
-MINUTES_STATE_LABELS = {
-    MinutesState.draft: _l("Draft"),
-    MinutesState.approved: _l("Approved"),
-    MinutesState.published: _l("Published"),
-}
-
-
-class PetitionState(str, enum.Enum):
-    open = "open"
-    threshold_reached = "threshold_reached"
-    closed = "closed"
-
-    @property
-    def label(self) -> str:
-        return str(PETITION_STATE_LABELS[self])
-
-
-PETITION_STATE_LABELS = {
+class PetitionState(LabelledEnum):
     # i18n: states of a members' petition for a general assembly
-    PetitionState.open: _l("Collecting signatures"),
-    PetitionState.threshold_reached: _l("Threshold reached"),
-    PetitionState.closed: lazy_pgettext("petition state", "Closed"),
-}
+    open = "open", _l("Collecting signatures")
+    threshold_reached = "threshold_reached", _l("Threshold reached")
+    closed = "closed", lazy_pgettext("petition state", "Closed")
 
 
 # --- pure helpers ----------------------------------------------------------------------------------

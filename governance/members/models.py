@@ -2,37 +2,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from flask_babel import get_locale, lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from governance.core.db_types import MutableJSONDict, MutableJSONList, utcnow
+from governance.core.enums import LabelledEnum
 from governance.extensions import db
 
 
-class MemberStatus(str, enum.Enum):
-    applicant = "applicant"
-    active = "active"
-    suspended = "suspended"
-    resigned = "resigned"
-    excluded = "excluded"
-    deceased = "deceased"
+class MemberStatus(LabelledEnum):
+    applicant = "applicant", _l("Applicant")
+    active = "active", _l("Active")
+    suspended = "suspended", _l("Suspended")
+    resigned = "resigned", _l("Resigned")
+    excluded = "excluded", _l("Excluded")
+    deceased = "deceased", _l("Deceased")
 
-    @property
-    def label(self) -> str:
-        return str(STATUS_LABELS[self])
-
-
-STATUS_LABELS = {
-    MemberStatus.applicant: _l("Applicant"),
-    MemberStatus.active: _l("Active"),
-    MemberStatus.suspended: _l("Suspended"),
-    MemberStatus.resigned: _l("Resigned"),
-    MemberStatus.excluded: _l("Excluded"),
-    MemberStatus.deceased: _l("Deceased"),
-}
 
 _STATUS_SQL = ", ".join(f"'{s.value}'" for s in MemberStatus)
 

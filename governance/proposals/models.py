@@ -12,7 +12,6 @@ decision; archived by a facilitator once decided or withdrawn. Transitions are m
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
@@ -29,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from governance.core.db_types import MutableJSONDict, utcnow
+from governance.core.enums import LabelledEnum
 from governance.core.errors import Conflict
 from governance.core.i18n import LocalText, pick_text
 from governance.extensions import db
@@ -39,30 +39,16 @@ if TYPE_CHECKING:
     from governance.accounts.models import Account
 
 
-class ProposalState(str, enum.Enum):
-    draft = "draft"
-    discussion = "discussion"
-    ready_for_vote = "ready_for_vote"
-    adopted = "adopted"
-    rejected = "rejected"
-    withdrawn = "withdrawn"
-    archived = "archived"
-
-    @property
-    def label(self) -> str:
-        return str(STATE_LABELS[self])
-
-
-STATE_LABELS = {
+class ProposalState(LabelledEnum):
     # i18n: states of a proposal
-    ProposalState.draft: _l("Draft"),
-    ProposalState.discussion: _l("In discussion"),
-    ProposalState.ready_for_vote: _l("Ready for a vote"),
-    ProposalState.adopted: _l("Adopted"),
-    ProposalState.rejected: _l("Rejected"),
-    ProposalState.withdrawn: _l("Withdrawn"),
-    ProposalState.archived: _l("Archived"),
-}
+    draft = "draft", _l("Draft")
+    discussion = "discussion", _l("In discussion")
+    ready_for_vote = "ready_for_vote", _l("Ready for a vote")
+    adopted = "adopted", _l("Adopted")
+    rejected = "rejected", _l("Rejected")
+    withdrawn = "withdrawn", _l("Withdrawn")
+    archived = "archived", _l("Archived")
+
 
 #: target state → the states it can be reached from
 TRANSITIONS: dict[ProposalState, frozenset[ProposalState]] = {
@@ -340,26 +326,14 @@ class CommentFlag(db.Model):
 
 
 # --- amendments ------------------------------------------------------------------------------------
-class AmendmentState(str, enum.Enum):
-    proposed = "proposed"
-    accepted = "accepted"
-    rejected = "rejected"
-    for_vote = "for_vote"
-    withdrawn = "withdrawn"
-
-    @property
-    def label(self) -> str:
-        return str(AMENDMENT_STATE_LABELS[self])
-
-
-AMENDMENT_STATE_LABELS = {
+class AmendmentState(LabelledEnum):
     # i18n: states of an amendment (a proposed edit of a proposal's text)
-    AmendmentState.proposed: _l("Proposed"),
-    AmendmentState.accepted: _l("Accepted by the authors"),
-    AmendmentState.rejected: _l("Rejected by the authors"),
-    AmendmentState.for_vote: _l("To be put to the vote"),
-    AmendmentState.withdrawn: _l("Withdrawn"),
-}
+    proposed = "proposed", _l("Proposed")
+    accepted = "accepted", _l("Accepted by the authors")
+    rejected = "rejected", _l("Rejected by the authors")
+    for_vote = "for_vote", _l("To be put to the vote")
+    withdrawn = "withdrawn", _l("Withdrawn")
+
 
 #: target state → the states an amendment can reach it from
 AMENDMENT_TRANSITIONS: dict[AmendmentState, frozenset[AmendmentState]] = {

@@ -27,7 +27,7 @@ from governance.accounts.models import Account
 from governance.notifications.operations import notify, portal_path
 from governance.notifications.registry import register_kind, snapshot_pick, snapshot_text
 from governance.proposals import queries
-from governance.proposals.models import STATE_LABELS, Comment, Proposal, ProposalState
+from governance.proposals.models import Comment, Proposal, ProposalState
 from governance.proposals.permissions import accounts_seeing_proposal
 from governance.workgroups import queries as workgroup_queries
 
@@ -102,7 +102,7 @@ def _names(data: Mapping[str, Any], languages: list[str]) -> dict[str, str]:
 
 def _state_label(code: str | None) -> str:
     try:
-        return str(STATE_LABELS[ProposalState(code)])
+        return ProposalState(code).label
     except ValueError:
         return code or ""
 

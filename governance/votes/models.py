@@ -83,6 +83,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from governance.core.db_types import MutableJSONDict, MutableJSONList, utcnow
+from governance.core.enums import LabelledEnum
 from governance.core.errors import Conflict
 from governance.core.i18n import LocalText, pick_text
 from governance.extensions import db
@@ -96,24 +97,13 @@ def _sql_values(values: Iterable[enum.Enum]) -> str:
 
 
 # --- enumerations ----------------------------------------------------------------------------------
-class BallotState(str, enum.Enum):
-    draft = "draft"
-    open = "open"
-    closed = "closed"
-    annulled = "annulled"
-
-    @property
-    def label(self) -> str:
-        return str(STATE_LABELS[self])
-
-
-STATE_LABELS = {
+class BallotState(LabelledEnum):
     # i18n: states of a ballot
-    BallotState.draft: _l("Draft"),
-    BallotState.open: lazy_pgettext("ballot state", "Open"),
-    BallotState.closed: lazy_pgettext("ballot state", "Closed"),
-    BallotState.annulled: _l("Annulled"),
-}
+    draft = "draft", _l("Draft")
+    open = "open", lazy_pgettext("ballot state", "Open")
+    closed = "closed", lazy_pgettext("ballot state", "Closed")
+    annulled = "annulled", _l("Annulled")
+
 
 #: target state → the states it can be reached from
 TRANSITIONS: dict[BallotState, frozenset[BallotState]] = {
@@ -123,17 +113,14 @@ TRANSITIONS: dict[BallotState, frozenset[BallotState]] = {
 }
 
 
-class BallotMethod(str, enum.Enum):
-    yna = "yna"
-    plurality = "plurality"
-    approval = "approval"
-    irv = "irv"
-    stv = "stv"
-    schulze = "schulze"
-
-    @property
-    def label(self) -> str:
-        return str(METHOD_LABELS[self])
+class BallotMethod(LabelledEnum):
+    # i18n: voting methods
+    yna = "yna", _l("Yes / no / abstain")
+    plurality = "plurality", _l("Single choice")
+    approval = "approval", _l("Approval (several choices)")
+    irv = "irv", _l("Ranked choice, one winner (instant-runoff)")
+    stv = "stv", _l("Ranked choice, several seats (single transferable vote)")
+    schulze = "schulze", _l("Ranked choice (Schulze)")
 
     @property
     def is_ranked(self) -> bool:
@@ -144,93 +131,38 @@ class BallotMethod(str, enum.Enum):
         return self is not BallotMethod.yna
 
 
-METHOD_LABELS = {
-    # i18n: voting methods
-    BallotMethod.yna: _l("Yes / no / abstain"),
-    BallotMethod.plurality: _l("Single choice"),
-    BallotMethod.approval: _l("Approval (several choices)"),
-    BallotMethod.irv: _l("Ranked choice, one winner (instant-runoff)"),
-    BallotMethod.stv: _l("Ranked choice, several seats (single transferable vote)"),
-    BallotMethod.schulze: _l("Ranked choice (Schulze)"),
-}
-
 RANKED_METHODS = frozenset({BallotMethod.irv, BallotMethod.stv, BallotMethod.schulze})
 
 
-class YnaChoice(str, enum.Enum):
-    yes = "yes"
-    no = "no"
-    abstain = "abstain"
-
-    @property
-    def label(self) -> str:
-        return str(YNA_LABELS[self])
+class YnaChoice(LabelledEnum):
+    yes = "yes", _l("Yes")
+    no = "no", _l("No")
+    abstain = "abstain", _l("Abstain")
 
 
-YNA_LABELS = {
-    YnaChoice.yes: _l("Yes"),
-    YnaChoice.no: _l("No"),
-    YnaChoice.abstain: _l("Abstain"),
-}
-
-
-class ElectorateKind(str, enum.Enum):
+class ElectorateKind(LabelledEnum):
     #: the register: branches, eligible statuses, a register cut-off date
-    register = "register"
+    register = "register", _l("Members of the register")
     #: the active members of a workgroup
-    workgroup = "workgroup"
+    workgroup = "workgroup", _l("Members of a workgroup")
     #: an explicit list of members (an assembly's present and represented members)
-    list = "list"
-
-    @property
-    def label(self) -> str:
-        return str(ELECTORATE_LABELS[self])
+    list = "list", _l("A list of members")
 
 
-ELECTORATE_LABELS = {
-    ElectorateKind.register: _l("Members of the register"),
-    ElectorateKind.workgroup: _l("Members of a workgroup"),
-    ElectorateKind.list: _l("A list of members"),
-}
-
-
-class ResultVisibility(str, enum.Enum):
+class ResultVisibility(LabelledEnum):
     #: everyone who may see the ballot
-    everyone = "everyone"
+    everyone = "everyone", _l("Everyone who can see the ballot")
     #: the members on the roll, and the ballot's managers
-    electorate = "electorate"
+    electorate = "electorate", _l("The members on the electoral roll")
     #: the ballot's managers only
-    managers = "managers"
-
-    @property
-    def label(self) -> str:
-        return str(VISIBILITY_LABELS[self])
+    managers = "managers", _l("The ballot's organisers only")
 
 
-VISIBILITY_LABELS = {
-    ResultVisibility.everyone: _l("Everyone who can see the ballot"),
-    ResultVisibility.electorate: _l("The members on the electoral roll"),
-    ResultVisibility.managers: _l("The ballot's organisers only"),
-}
-
-
-class VoteChannel(str, enum.Enum):
-    web = "web"
-    proxy = "proxy"
-    room = "room"
-    paper = "paper"
-
-    @property
-    def label(self) -> str:
-        return str(CHANNEL_LABELS[self])
-
-
-CHANNEL_LABELS = {
-    VoteChannel.web: _l("Online"),
-    VoteChannel.proxy: _l("By proxy"),
-    VoteChannel.room: _l("In the room"),
-    VoteChannel.paper: _l("On paper"),
-}
+class VoteChannel(LabelledEnum):
+    web = "web", _l("Online")
+    proxy = "proxy", _l("By proxy")
+    room = "room", _l("In the room")
+    paper = "paper", _l("On paper")
 
 
 class IllegalTransition(Conflict):
@@ -675,25 +607,14 @@ class BallotTeller(db.Model):
         return f"<BallotTeller ballot={self.ballot_id} account={self.account_id}>"
 
 
-class PaperState(str, enum.Enum):
-    #: fewer than two entries so far
-    pending = "pending"
-    #: two entries that differ: a teller must correct theirs
-    mismatch = "mismatch"
-    #: two entries agree: the paper is in the ballot box
-    accepted = "accepted"
-
-    @property
-    def label(self) -> str:
-        return str(PAPER_STATE_LABELS[self])
-
-
-PAPER_STATE_LABELS = {
+class PaperState(LabelledEnum):
     # i18n: states of a paper ballot being entered by tellers
-    PaperState.pending: _l("Waiting for its second entry"),
-    PaperState.mismatch: _l("Entries differ"),
-    PaperState.accepted: lazy_pgettext("paper ballot state", "Accepted"),
-}
+    #: fewer than two entries so far
+    pending = "pending", _l("Waiting for its second entry")
+    #: two entries that differ: a teller must correct theirs
+    mismatch = "mismatch", _l("Entries differ")
+    #: two entries agree: the paper is in the ballot box
+    accepted = "accepted", lazy_pgettext("paper ballot state", "Accepted")
 
 
 class PaperBallot(db.Model):

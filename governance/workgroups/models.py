@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from governance.core.db_types import MutableJSONDict, MutableJSONList, utcnow
+from governance.core.enums import LabelledEnum
 from governance.core.errors import Conflict
 from governance.core.i18n import LocalText, pick_text
 from governance.extensions import db
@@ -37,43 +38,20 @@ def _sql_values(values: Iterable[enum.Enum]) -> str:
     return ", ".join(f"'{v.value}'" for v in values)
 
 
-class WorkgroupTheme(str, enum.Enum):
-    membership = "membership"
-    tools = "tools"
-    economic_model = "economic_model"
-    governance = "governance"
-    other = "other"
-
-    @property
-    def label(self) -> str:
-        return str(THEME_LABELS[self])
-
-
-THEME_LABELS = {
+class WorkgroupTheme(LabelledEnum):
     # i18n: themes of the cooperative's participatory process
-    WorkgroupTheme.membership: _l("Who the cooperative is for"),
-    WorkgroupTheme.tools: _l("Tools we share"),
-    WorkgroupTheme.economic_model: _l("Economic model"),
-    WorkgroupTheme.governance: _l("Governance"),
-    WorkgroupTheme.other: _l("Other"),
-}
+    membership = "membership", _l("Who the cooperative is for")
+    tools = "tools", _l("Tools we share")
+    economic_model = "economic_model", _l("Economic model")
+    governance = "governance", _l("Governance")
+    other = "other", _l("Other")
 
 
-class JoinPolicy(str, enum.Enum):
+class JoinPolicy(LabelledEnum):
     #: members join at once
-    open = "open"
+    open = "open", _l("Open: members join at once")
     #: members ask to join; a facilitator approves or refuses
-    moderated = "moderated"
-
-    @property
-    def label(self) -> str:
-        return str(JOIN_POLICY_LABELS[self])
-
-
-JOIN_POLICY_LABELS = {
-    JoinPolicy.open: _l("Open: members join at once"),
-    JoinPolicy.moderated: _l("On approval: a facilitator accepts each request"),
-}
+    moderated = "moderated", _l("On approval: a facilitator accepts each request")
 
 
 class WorkgroupState(str, enum.Enum):
@@ -89,19 +67,9 @@ class WorkgroupScope(str, enum.Enum):
     branches = "branches"
 
 
-class MembershipRole(str, enum.Enum):
-    member = "member"
-    facilitator = "facilitator"
-
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
-
-
-ROLE_LABELS = {
-    MembershipRole.member: _l("Member"),
-    MembershipRole.facilitator: _l("Facilitator"),
-}
+class MembershipRole(LabelledEnum):
+    member = "member", _l("Member")
+    facilitator = "facilitator", _l("Facilitator")
 
 
 class MembershipStatus(str, enum.Enum):
