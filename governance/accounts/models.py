@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Uniq
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from governance.core.db_types import utcnow
-from governance.core.enums import LabelledEnum
+from governance.core.enums import LabelledEnum, sql_values
 from governance.extensions import db
 from governance.members.models import Branch, Member
 
@@ -22,7 +22,6 @@ class Role(LabelledEnum):
     facilitator = "facilitator", _l("Facilitator")
 
 
-_ROLE_SQL = ", ".join(f"'{r.value}'" for r in Role)
 
 
 class DigestFrequency(LabelledEnum):
@@ -33,14 +32,13 @@ class DigestFrequency(LabelledEnum):
     weekly = "weekly", _l("Once a week")
 
 
-_DIGEST_SQL = ", ".join(f"'{d.value}'" for d in DigestFrequency)
 
 
 class Account(UserMixin, db.Model):
     __tablename__ = "accounts"
     __table_args__ = (
         CheckConstraint("session_version >= 1", name="session_version_positive"),
-        CheckConstraint(f"digest_frequency IN ({_DIGEST_SQL})", name="digest_frequency_valid"),
+        CheckConstraint(f"digest_frequency IN ({sql_values(DigestFrequency)})", name="digest_frequency_valid"),
         # an id is never given again once its account is deleted (SQLite would otherwise reuse the highest
         # one): session cookies and audit entries carry account ids
         {"sqlite_autoincrement": True},
@@ -124,7 +122,7 @@ class RoleAssignment(db.Model):
 
     __tablename__ = "role_assignments"
     __table_args__ = (
-        CheckConstraint(f"role IN ({_ROLE_SQL})", name="role_valid"),
+        CheckConstraint(f"role IN ({sql_values(Role)})", name="role_valid"),
         UniqueConstraint("account_id", "role", "scope_key"),
     )
 
@@ -153,7 +151,6 @@ class TokenPurpose(str, enum.Enum):
     claim = "claim"
 
 
-_PURPOSE_SQL = ", ".join(f"'{p.value}'" for p in TokenPurpose)
 
 
 class AccountToken(db.Model):
@@ -161,7 +158,7 @@ class AccountToken(db.Model):
 
     __tablename__ = "account_tokens"
     __table_args__ = (
-        CheckConstraint(f"purpose IN ({_PURPOSE_SQL})", name="purpose_valid"),
+        CheckConstraint(f"purpose IN ({sql_values(TokenPurpose)})", name="purpose_valid"),
         CheckConstraint("account_id IS NOT NULL OR member_id IS NOT NULL", name="has_owner"),
         CheckConstraint("expires_dt > created_dt", name="expires_after_created"),
         Index("ix_account_tokens_account_purpose", "account_id", "purpose"),

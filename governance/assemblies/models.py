@@ -69,8 +69,6 @@ notifies the board once.
 from __future__ import annotations
 
 import datetime as dt
-import enum
-from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -93,7 +91,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from governance.core.db_types import MutableJSONDict, MutableJSONList, utcnow
-from governance.core.enums import LabelledEnum
+from governance.core.enums import LabelledEnum, sql_values
 from governance.core.errors import Conflict
 from governance.accounts.models import Account
 from governance.core.i18n import LocalText, pick_text
@@ -107,9 +105,6 @@ DEFAULT_NOTICE_DAYS = 15
 #: petitions: a tenth of the active members in scope
 PETITION_SHARE = (1, 10)
 
-
-def _sql_values(values: Iterable[enum.Enum]) -> str:
-    return ", ".join(f"'{v.value}'" for v in values)
 
 
 # --- enumerations ----------------------------------------------------------------------------------
@@ -231,8 +226,8 @@ assembly_branches = Table(
 class Assembly(db.Model):
     __tablename__ = "assemblies"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_sql_values(AssemblyKind)})", name="kind_valid"),
-        CheckConstraint(f"state IN ({_sql_values(AssemblyState)})", name="state_valid"),
+        CheckConstraint(f"kind IN ({sql_values(AssemblyKind)})", name="kind_valid"),
+        CheckConstraint(f"state IN ({sql_values(AssemblyState)})", name="state_valid"),
         CheckConstraint("original_language <> ''", name="original_language_not_empty"),
         CheckConstraint("place IS NOT NULL OR online_url IS NOT NULL", name="place_or_online"),
         CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="ends_after_starts"),
@@ -500,7 +495,7 @@ class AssemblyRole(db.Model):
 
     __tablename__ = "assembly_roles"
     __table_args__ = (
-        CheckConstraint(f"role IN ({_sql_values(AssemblyRoleKind)})", name="role_valid"),
+        CheckConstraint(f"role IN ({sql_values(AssemblyRoleKind)})", name="role_valid"),
         CheckConstraint("(member_id IS NULL) <> (account_id IS NULL)", name="member_or_account"),
         UniqueConstraint("assembly_id", "role", "member_id", name="uq_assembly_roles_member"),
         UniqueConstraint("assembly_id", "role", "account_id", name="uq_assembly_roles_account"),
@@ -531,8 +526,8 @@ class AssemblyRole(db.Model):
 class AgendaItem(db.Model):
     __tablename__ = "assembly_agenda_items"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_sql_values(AgendaItemKind)})", name="kind_valid"),
-        CheckConstraint(f"resolution_kind IS NULL OR resolution_kind IN ({_sql_values(ResolutionKind)})",
+        CheckConstraint(f"kind IN ({sql_values(AgendaItemKind)})", name="kind_valid"),
+        CheckConstraint(f"resolution_kind IS NULL OR resolution_kind IN ({sql_values(ResolutionKind)})",
                         name="resolution_kind_valid"),
         CheckConstraint("original_language <> ''", name="original_language_not_empty"),
         # 0 is a free slot used while two items swap places
@@ -698,8 +693,8 @@ class ConvocationDelivery(db.Model):
 
     __tablename__ = "assembly_deliveries"
     __table_args__ = (
-        CheckConstraint(f"channel IN ({_sql_values(DeliveryChannel)})", name="channel_valid"),
-        CheckConstraint(f"status IN ({_sql_values(DeliveryStatus)})", name="status_valid"),
+        CheckConstraint(f"channel IN ({sql_values(DeliveryChannel)})", name="channel_valid"),
+        CheckConstraint(f"status IN ({sql_values(DeliveryStatus)})", name="status_valid"),
         CheckConstraint("channel = 'letter' OR status IN ('queued', 'sent', 'failed')", name="email_statuses"),
         CheckConstraint("channel = 'email' OR status IN ('to_print', 'printed')", name="letter_statuses"),
         CheckConstraint("(status = 'printed') = (letter_printed_dt IS NOT NULL)", name="printed_has_date"),
@@ -738,7 +733,7 @@ class Registration(db.Model):
 
     __tablename__ = "assembly_registrations"
     __table_args__ = (
-        CheckConstraint(f"mode IN ({_sql_values(RegistrationMode)})", name="mode_valid"),
+        CheckConstraint(f"mode IN ({sql_values(RegistrationMode)})", name="mode_valid"),
         UniqueConstraint("assembly_id", "member_id"),
     )
 
@@ -798,7 +793,7 @@ class CheckIn(db.Model):
 
     __tablename__ = "assembly_checkins"
     __table_args__ = (
-        CheckConstraint(f"mode IN ({_sql_values(AttendanceMode)})", name="mode_valid"),
+        CheckConstraint(f"mode IN ({sql_values(AttendanceMode)})", name="mode_valid"),
         CheckConstraint("checked_out_dt IS NULL OR checked_out_dt >= checked_in_dt", name="out_after_in"),
         UniqueConstraint("assembly_id", "member_id"),
     )
@@ -829,7 +824,7 @@ class VoteBinding(db.Model):
 
     __tablename__ = "assembly_vote_bindings"
     __table_args__ = (
-        CheckConstraint(f"bound_to IN ({_sql_values(AttendanceMode)})", name="bound_to_valid"),
+        CheckConstraint(f"bound_to IN ({sql_values(AttendanceMode)})", name="bound_to_valid"),
         Index("ix_assembly_vote_bindings_ballot_bound", "ballot_id", "bound_to"),
     )
 
@@ -875,7 +870,7 @@ class Minutes(db.Model):
 
     __tablename__ = "assembly_minutes"
     __table_args__ = (
-        CheckConstraint(f"state IN ({_sql_values(MinutesState)})", name="state_valid"),
+        CheckConstraint(f"state IN ({sql_values(MinutesState)})", name="state_valid"),
         CheckConstraint("original_language <> ''", name="original_language_not_empty"),
         CheckConstraint("state = 'draft' OR (approved_dt IS NOT NULL)", name="approved_has_date"),
         CheckConstraint("state <> 'published' OR published_dt IS NOT NULL", name="published_has_date"),
@@ -915,7 +910,7 @@ class Petition(db.Model):
 
     __tablename__ = "assembly_petitions"
     __table_args__ = (
-        CheckConstraint(f"state IN ({_sql_values(PetitionState)})", name="state_valid"),
+        CheckConstraint(f"state IN ({sql_values(PetitionState)})", name="state_valid"),
         CheckConstraint("original_language <> ''", name="original_language_not_empty"),
         CheckConstraint("base >= 0", name="base_positive"),
         CheckConstraint("threshold >= 1", name="threshold_positive"),

@@ -10,7 +10,13 @@ select field takes::
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from typing import Any
+
+
+def sql_values(members: Iterable[enum.Enum]) -> str:
+    """The quoted values of an enumeration, for a CHECK constraint: ``'draft', 'open'``."""
+    return ", ".join(f"'{member.value}'" for member in members)
 
 
 class LabelledEnum(str, enum.Enum):
@@ -26,7 +32,7 @@ class LabelledEnum(str, enum.Enum):
 
     @classmethod
     def sql_values(cls) -> str:
-        return ", ".join(f"'{member.value}'" for member in cls)
+        return sql_values(cls)
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:

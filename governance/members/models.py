@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from governance.core.db_types import MutableJSONDict, MutableJSONList, utcnow
-from governance.core.enums import LabelledEnum
+from governance.core.enums import LabelledEnum, sql_values
 from governance.extensions import db
 
 
@@ -21,7 +21,6 @@ class MemberStatus(LabelledEnum):
     deceased = "deceased", _l("Deceased")
 
 
-_STATUS_SQL = ", ".join(f"'{s.value}'" for s in MemberStatus)
 
 
 class Branch(db.Model):
@@ -61,7 +60,7 @@ class Member(db.Model):
 
     __tablename__ = "members"
     __table_args__ = (
-        CheckConstraint(f"status IN ({_STATUS_SQL})", name="status_valid"),
+        CheckConstraint(f"status IN ({sql_values(MemberStatus)})", name="status_valid"),
         CheckConstraint("shares >= 0", name="shares_positive"),
         CheckConstraint("left_on IS NULL OR left_on >= joined_on", name="left_after_joined"),
         Index("ix_members_branch_status", "branch_id", "status"),
@@ -107,7 +106,7 @@ class MemberStatusChange(db.Model):
 
     __tablename__ = "member_status_changes"
     __table_args__ = (
-        CheckConstraint(f"new_status IN ({_STATUS_SQL})", name="new_status_valid"),
+        CheckConstraint(f"new_status IN ({sql_values(MemberStatus)})", name="new_status_valid"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

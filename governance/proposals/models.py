@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from governance.core.db_types import MutableJSONDict, utcnow
-from governance.core.enums import LabelledEnum
+from governance.core.enums import LabelledEnum, sql_values
 from governance.core.errors import Conflict
 from governance.core.i18n import LocalText, pick_text
 from governance.extensions import db
@@ -68,9 +68,6 @@ class IllegalTransition(Conflict):
     default_message = _l("This proposal cannot go from “%(old)s” to “%(new)s”.")
 
 
-def _sql_values(values) -> str:
-    return ", ".join(f"'{v.value}'" for v in values)
-
 
 proposal_coauthors = Table(
     "proposal_coauthors",
@@ -83,7 +80,7 @@ proposal_coauthors = Table(
 class Proposal(db.Model):
     __tablename__ = "proposals"
     __table_args__ = (
-        CheckConstraint(f"state IN ({_sql_values(ProposalState)})", name="state_valid"),
+        CheckConstraint(f"state IN ({sql_values(ProposalState)})", name="state_valid"),
         CheckConstraint("original_language <> ''", name="original_language_not_empty"),
         CheckConstraint("support_threshold IS NULL OR support_threshold >= 1", name="support_threshold_positive"),
         CheckConstraint("state NOT IN ('adopted', 'rejected') OR decision_reason IS NOT NULL",
@@ -387,7 +384,7 @@ class ProposalAmendment(db.Model):
         UniqueConstraint("proposal_id", "number"),
         CheckConstraint("number >= 1", name="number_positive"),
         CheckConstraint("base_revision >= 1", name="base_revision_positive"),
-        CheckConstraint(f"state IN ({_sql_values(AmendmentState)})", name="state_valid"),
+        CheckConstraint(f"state IN ({sql_values(AmendmentState)})", name="state_valid"),
         CheckConstraint("language <> ''", name="language_not_empty"),
         CheckConstraint("explanation <> ''", name="explanation_not_empty"),
         CheckConstraint("original_excerpt <> replacement", name="changes_the_text"),

@@ -57,10 +57,8 @@ yes/no/abstain ballot, a disclosure-safe per-branch breakdown, the hashes writte
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import hashlib
 import uuid
-from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l, lazy_pgettext
@@ -83,7 +81,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from governance.core.db_types import MutableJSONDict, MutableJSONList, utcnow
-from governance.core.enums import LabelledEnum
+from governance.core.enums import LabelledEnum, sql_values
 from governance.core.errors import Conflict
 from governance.core.i18n import LocalText, pick_text
 from governance.extensions import db
@@ -91,9 +89,6 @@ from governance.members.models import Branch, Member
 from governance.proposals.models import Proposal, ProposalAmendment
 from governance.workgroups.models import Workgroup
 
-
-def _sql_values(values: Iterable[enum.Enum]) -> str:
-    return ", ".join(f"'{v.value}'" for v in values)
 
 
 # --- enumerations ----------------------------------------------------------------------------------
@@ -192,10 +187,10 @@ ballot_listed_members = Table(
 class Ballot(db.Model):
     __tablename__ = "ballots"
     __table_args__ = (
-        CheckConstraint(f"state IN ({_sql_values(BallotState)})", name="state_valid"),
-        CheckConstraint(f"method IN ({_sql_values(BallotMethod)})", name="method_valid"),
-        CheckConstraint(f"electorate_kind IN ({_sql_values(ElectorateKind)})", name="electorate_kind_valid"),
-        CheckConstraint(f"result_visibility IN ({_sql_values(ResultVisibility)})", name="result_visibility_valid"),
+        CheckConstraint(f"state IN ({sql_values(BallotState)})", name="state_valid"),
+        CheckConstraint(f"method IN ({sql_values(BallotMethod)})", name="method_valid"),
+        CheckConstraint(f"electorate_kind IN ({sql_values(ElectorateKind)})", name="electorate_kind_valid"),
+        CheckConstraint(f"result_visibility IN ({sql_values(ResultVisibility)})", name="result_visibility_valid"),
         CheckConstraint("original_language <> ''", name="original_language_not_empty"),
         CheckConstraint("majority <> ''", name="majority_not_empty"),
         # method-specific fields
@@ -517,7 +512,7 @@ class Participation(db.Model):
         ForeignKeyConstraint(["ballot_id", "member_id"],
                              ["ballot_roll_entries.ballot_id", "ballot_roll_entries.member_id"],
                              ondelete="CASCADE", name="fk_ballot_participations_roll_entry"),
-        CheckConstraint(f"channel IN ({_sql_values(VoteChannel)})", name="channel_valid"),
+        CheckConstraint(f"channel IN ({sql_values(VoteChannel)})", name="channel_valid"),
         Index("ix_ballot_participations_member", "member_id"),
     )
 
@@ -626,7 +621,7 @@ class PaperBallot(db.Model):
     __table_args__ = (
         UniqueConstraint("ballot_id", "number"),
         CheckConstraint("number >= 1", name="number_positive"),
-        CheckConstraint(f"state IN ({_sql_values(PaperState)})", name="state_valid"),
+        CheckConstraint(f"state IN ({sql_values(PaperState)})", name="state_valid"),
         CheckConstraint("(state = 'accepted') = (choice_key IS NOT NULL)", name="choice_iff_accepted"),
     )
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -27,15 +26,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from governance.core.db_types import MutableJSONDict, MutableJSONList, utcnow
-from governance.core.enums import LabelledEnum
+from governance.core.enums import LabelledEnum, sql_values
 from governance.core.errors import Conflict
 from governance.core.i18n import LocalText, pick_text
 from governance.extensions import db
 from governance.members.models import Branch, Member
 
-
-def _sql_values(values: Iterable[enum.Enum]) -> str:
-    return ", ".join(f"'{v.value}'" for v in values)
 
 
 class WorkgroupTheme(LabelledEnum):
@@ -97,10 +93,10 @@ workgroup_branches = Table(
 class Workgroup(db.Model):
     __tablename__ = "workgroups"
     __table_args__ = (
-        CheckConstraint(f"state IN ({_sql_values(WorkgroupState)})", name="state_valid"),
-        CheckConstraint(f"scope IN ({_sql_values(WorkgroupScope)})", name="scope_valid"),
-        CheckConstraint(f"joining IN ({_sql_values(JoinPolicy)})", name="joining_valid"),
-        CheckConstraint(f"theme IN ({_sql_values(WorkgroupTheme)})", name="theme_valid"),
+        CheckConstraint(f"state IN ({sql_values(WorkgroupState)})", name="state_valid"),
+        CheckConstraint(f"scope IN ({sql_values(WorkgroupScope)})", name="scope_valid"),
+        CheckConstraint(f"joining IN ({sql_values(JoinPolicy)})", name="joining_valid"),
+        CheckConstraint(f"theme IN ({sql_values(WorkgroupTheme)})", name="theme_valid"),
         CheckConstraint("slug <> ''", name="slug_not_empty"),
         CheckConstraint("original_language <> ''", name="original_language_not_empty"),
         CheckConstraint("(state = 'archived') = (archived_dt IS NOT NULL)", name="archived_dt_iff_archived"),
@@ -212,8 +208,8 @@ class WorkgroupMembership(db.Model):
     __tablename__ = "workgroup_memberships"
     __table_args__ = (
         UniqueConstraint("workgroup_id", "member_id"),
-        CheckConstraint(f"role IN ({_sql_values(MembershipRole)})", name="role_valid"),
-        CheckConstraint(f"status IN ({_sql_values(MembershipStatus)})", name="status_valid"),
+        CheckConstraint(f"role IN ({sql_values(MembershipRole)})", name="role_valid"),
+        CheckConstraint(f"status IN ({sql_values(MembershipStatus)})", name="status_valid"),
         # a pending request has no joining date, and cannot facilitate
         CheckConstraint("(status = 'active') = (joined_dt IS NOT NULL)", name="joined_dt_iff_active"),
         CheckConstraint("role = 'member' OR status = 'active'", name="facilitator_is_active"),
